@@ -1,0 +1,56 @@
+namespace CacheFailover.Backends;
+
+/// <summary>
+/// One cache server as the engine sees it. Implementations own their error handling: every
+/// failure leaves them as a <see cref="CacheBackendException"/> that says what kind of failure it
+/// was and whether the operation may have been applied.
+/// </summary>
+/// <remarks>
+/// Values returned by <see cref="GetAsync"/> belong to the caller but must not be mutated when
+/// the backend hands out its own storage (the in-memory backend does, to stay allocation-free).
+/// </remarks>
+public interface ICacheBackend : IAsyncDisposable
+{
+    /// <summary>Where this backend points, with any password or token redacted. Safe to show.</summary>
+    string Endpoint { get; }
+
+    /// <summary>Raised when the backend learns that its connection dropped or came back, before any probe notices.</summary>
+    event EventHandler<BackendConnectionEventArgs>? ConnectionStateChanged;
+
+    /// <summary>Reads a value; <c>null</c> when the key does not exist.</summary>
+    ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes a value, replacing any previous one; <paramref name="timeToLive"/> null means no expiry.</summary>
+    ValueTask SetAsync(string key, ReadOnlyMemory<byte> value, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a key; true when it existed.</summary>
+    ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>True when the key exists (and has not expired).</summary>
+    ValueTask<bool> ExistsAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>A health probe: a round trip to the server. Returns its latency as the backend measured it.</summary>
+    ValueTask<TimeSpan> PingAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Removes many keys at once (failback reconciliation). Implementations batch and pipeline;
+    /// returns how many existed. Either every key is gone or the call throws.
+    /// </summary>
+    ValueTask<long> InvalidateAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes every key of this backend's database. Only ever called on an operator's explicit request.</summary>
+    ValueTask FlushAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>What a backend learned about its connection.</summary>
+public sealed class BackendConnectionEventArgs(bool connected, CacheFailureKind? failureKind, string? message) : EventArgs
+{
+    /// <summary>True when the connection was restored; false when it failed.</summary>
+    public bool Connected { get; } = connected;
+
+    /// <summary>How it failed, when it failed.</summary>
+    public CacheFailureKind? FailureKind { get; } = failureKind;
+
+    /// <summary>A short description with no secrets in it.</summary>
+    public string? Message { get; } = message;
+}

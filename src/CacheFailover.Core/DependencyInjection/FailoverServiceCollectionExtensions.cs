@@ -1,0 +1,90 @@
+using CacheFailover.Backends;
+using CacheFailover.Engine;
+using CacheFailover.Options;
+using CacheFailover.Services;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using System.Diagnostics.Metrics;
+
+namespace CacheFailover.DependencyInjection;
+
+/// <summary>Registers the engine as a singleton, started and stopped with the host.</summary>
+public static class FailoverServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds one <see cref="FailoverEngine"/> built from <paramref name="configure"/>. Options are
+    /// validated when the engine is first resolved (the hosted service resolves it at start-up, so an
+    /// invalid configuration stops the host with every problem listed).
+    /// </summary>
+    public static IServiceCollection AddCacheFailover(this IServiceCollection services, Action<FailoverEngineBuilder> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton(sp =>
+        {
+            var builder = new FailoverEngineBuilder(sp);
+            configure(builder);
+            return builder.Build();
+        });
+        services.AddHostedService<FailoverEngineHostedService>();
+        return services;
+    }
+}
+
+/// <summary>Collects the services and options of the engine.</summary>
+public sealed class FailoverEngineBuilder
+{
+    private readonly List<CacheServiceRegistration> _backups = [];
+    private CacheServiceRegistration? _primary;
+
+    internal FailoverEngineBuilder(IServiceProvider services)
+    {
+        Services = services;
+    }
+
+    /// <summary>The container, to resolve backend factories or a clock.</summary>
+    public IServiceProvider Services { get; }
+
+    /// <summary>The options; defaults unless replaced.</summary>
+    public FailoverOptions Options { get; set; } = new();
+
+    public FailoverEngineBuilder WithPrimary(string serviceId, ICacheBackend backend)
+    {
+        _primary = new CacheServiceRegistration(serviceId, backend);
+        return this;
+    }
+
+    public FailoverEngineBuilder AddBackup(string serviceId, ICacheBackend backend, int? priority = null)
+    {
+        _backups.Add(new CacheServiceRegistration(serviceId, backend, priority));
+        return this;
+    }
+
+    internal FailoverEngine Build()
+    {
+        var primary = _primary ?? throw new InvalidOperationException("The failover engine needs a primary: call WithPrimary.");
+        return new FailoverEngine(
+            primary,
+            _backups,
+            Options,
+            Services.GetRequiredService<TimeProvider>(),
+            Services.GetService<ILogger<FailoverEngine>>(),
+            Services.GetService<IMeterFactory>());
+    }
+}
+
+/// <summary>Starts the engine's probe loop with the host and stops it on shutdown.</summary>
+internal sealed class FailoverEngineHostedService(FailoverEngine engine) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        engine.Start();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => engine.StopAsync();
+}

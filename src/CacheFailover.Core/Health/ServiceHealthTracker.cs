@@ -1,0 +1,466 @@
+using CacheFailover.Backends;
+using CacheFailover.Engine;
+using CacheFailover.Options;
+using CacheFailover.Telemetry;
+
+namespace CacheFailover.Health;
+
+/// <summary>
+/// Everything the engine knows about one service's health: a rolling window of real operation
+/// outcomes, consecutive counters fed by operations and probes, a learned response-time
+/// baseline, and time-sliced latency histograms for the metrics tool. One lock guards it all;
+/// recording an outcome allocates nothing.
+/// </summary>
+internal sealed class ServiceHealthTracker
+{
+    /// <summary>Width of one metrics slice; windows are whole slices.</summary>
+    internal static readonly TimeSpan SliceLength = TimeSpan.FromSeconds(10);
+
+    /// <summary>Slices kept: one hour of history plus the current one.</summary>
+    internal const int SliceCount = 361;
+
+    private readonly Lock _lock = new();
+    private readonly TimeProvider _time;
+    private readonly bool[] _windowSuccess;
+    private readonly long[] _windowLatency;
+    private readonly long[] _recentLatency;
+    private readonly Slice[] _slices;
+    private int _windowNext;
+    private int _windowCount;
+    private int _windowFailures;
+    private int _recentNext;
+    private int _recentCount;
+    private long _recentSum;
+    private double? _baselineTicks;
+    private int _samplesTowardBaseline;
+    private long _baselineSum;
+    private int _consecutiveFailures;
+    private int _consecutiveSuccesses;
+    private long? _streakStartTimestamp;
+    private bool _connectionDown;
+    private double? _probeLatencyTicks;
+    private DateTimeOffset? _lastCheckAt;
+    private string? _lastError;
+    private long _probesSucceeded;
+    private long _probesFailed;
+    private bool _anyObservation;
+
+    public ServiceHealthTracker(FailoverOptions options, TimeProvider time)
+    {
+        _time = time;
+        _windowSuccess = new bool[options.HealthWindowSize];
+        _windowLatency = new long[options.HealthWindowSize];
+        _recentLatency = new long[options.DegradationMinimumSamples];
+        _slices = new Slice[SliceCount];
+        for (var i = 0; i < _slices.Length; i++)
+        {
+            _slices[i] = new Slice();
+        }
+    }
+
+    /// <summary>Records a successful operation and its latency.</summary>
+    public void RecordSuccess(TimeSpan latency, FailoverOptions options, bool retried = false)
+    {
+        var ticks = latency.Ticks;
+        lock (_lock)
+        {
+            _anyObservation = true;
+            PushWindow(success: true, ticks);
+            PushRecent(ticks);
+            LearnBaseline(ticks, options);
+            _consecutiveFailures = 0;
+            _consecutiveSuccesses++;
+            _streakStartTimestamp = null;
+            _connectionDown = false;
+            var slice = CurrentSlice();
+            slice.Latency.Record(ticks);
+            slice.Succeeded++;
+            if (retried)
+            {
+                slice.Retried++;
+            }
+        }
+    }
+
+    /// <summary>Records a failed operation that began at <paramref name="startedTimestamp"/> (the first sign of trouble, for detection time).</summary>
+    public void RecordFailure(long startedTimestamp, TimeSpan latency, CacheFailureKind kind, string error)
+    {
+        lock (_lock)
+        {
+            _anyObservation = true;
+            PushWindow(success: false, latency.Ticks);
+            _streakStartTimestamp ??= startedTimestamp;
+            NoteFailure(kind, error);
+            CurrentSlice().Failed++;
+        }
+    }
+
+    /// <summary>Records a successful probe.</summary>
+    public void RecordProbeSuccess(TimeSpan latency)
+    {
+        lock (_lock)
+        {
+            _anyObservation = true;
+            _probeLatencyTicks = _probeLatencyTicks is { } previous ? (previous * 0.8) + (latency.Ticks * 0.2) : latency.Ticks;
+            _consecutiveFailures = 0;
+            _consecutiveSuccesses++;
+            _streakStartTimestamp = null;
+            _connectionDown = false;
+            _lastCheckAt = _time.GetUtcNow();
+            _probesSucceeded++;
+            CurrentSlice().ProbesSucceeded++;
+        }
+    }
+
+    /// <summary>Records a failed probe that began at <paramref name="startedTimestamp"/>.</summary>
+    public void RecordProbeFailure(long startedTimestamp, CacheFailureKind kind, string error)
+    {
+        lock (_lock)
+        {
+            _anyObservation = true;
+            _streakStartTimestamp ??= startedTimestamp;
+            NoteFailure(kind, error);
+            _lastCheckAt = _time.GetUtcNow();
+            _probesFailed++;
+            CurrentSlice().ProbesFailed++;
+        }
+    }
+
+    /// <summary>The backend reported its connection lost (before any probe saw it).</summary>
+    public void MarkConnectionDown(string error)
+    {
+        lock (_lock)
+        {
+            _anyObservation = true;
+            _connectionDown = true;
+            _consecutiveSuccesses = 0;
+            _streakStartTimestamp ??= _time.GetTimestamp();
+            _lastError = error;
+        }
+    }
+
+    /// <summary>Forgets the learned baseline and recent latencies (after the service was away, its old speed says little).</summary>
+    public void ResetPerformance()
+    {
+        lock (_lock)
+        {
+            _recentCount = 0;
+            _recentNext = 0;
+            _recentSum = 0;
+            _baselineTicks = null;
+            _samplesTowardBaseline = 0;
+            _baselineSum = 0;
+        }
+    }
+
+    public int ConsecutiveFailures
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _consecutiveFailures;
+            }
+        }
+    }
+
+    public int ConsecutiveSuccesses
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _consecutiveSuccesses;
+            }
+        }
+    }
+
+    /// <summary>When the current failure streak began (a <see cref="TimeProvider"/> timestamp), or null when there is none.</summary>
+    public long? FailureStreakStart
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _streakStartTimestamp;
+            }
+        }
+    }
+
+    /// <summary>Judges health now.</summary>
+    public ServiceHealth Evaluate(FailoverOptions options)
+    {
+        lock (_lock)
+        {
+            return EvaluateLocked(options);
+        }
+    }
+
+    /// <summary>True when the service is measurably slower than its baseline, per the options.</summary>
+    public bool IsDegraded(FailoverOptions options)
+    {
+        lock (_lock)
+        {
+            return IsDegradedLocked(options);
+        }
+    }
+
+    /// <summary>The best latency estimate for choosing between services: recent operations, else probes; null when unknown.</summary>
+    public TimeSpan? LatencyEstimate
+    {
+        get
+        {
+            lock (_lock)
+            {
+                if (_recentCount > 0)
+                {
+                    return TimeSpan.FromTicks(_recentSum / _recentCount);
+                }
+
+                return _probeLatencyTicks is { } probe ? TimeSpan.FromTicks((long)probe) : null;
+            }
+        }
+    }
+
+    /// <summary>Success rate over the rolling window; 1 when nothing was recorded.</summary>
+    public double SuccessRate
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return SuccessRateLocked();
+            }
+        }
+    }
+
+    /// <summary>An immutable picture for the status tool.</summary>
+    public HealthSnapshot Snapshot(FailoverOptions options)
+    {
+        lock (_lock)
+        {
+            var histogram = new LatencyHistogram();
+            double sum = 0;
+            var successes = 0;
+            for (var i = 0; i < _windowCount; i++)
+            {
+                if (_windowSuccess[i])
+                {
+                    histogram.Record(_windowLatency[i]);
+                    sum += _windowLatency[i];
+                    successes++;
+                }
+            }
+
+            return new HealthSnapshot(
+                EvaluateLocked(options),
+                _consecutiveFailures,
+                _consecutiveSuccesses,
+                SuccessRateLocked(),
+                successes == 0 ? (_probeLatencyTicks ?? 0) / TimeSpan.TicksPerMillisecond : sum / successes / TimeSpan.TicksPerMillisecond,
+                histogram.Percentile(0.95).TotalMilliseconds,
+                _baselineTicks is { } b ? b / TimeSpan.TicksPerMillisecond : null,
+                _lastCheckAt,
+                _lastError);
+        }
+    }
+
+    /// <summary>Adds this service's operations of the last <paramref name="window"/> to <paramref name="into"/>.</summary>
+    public void CollectWindow(TimeSpan window, WindowTotals into)
+    {
+        var now = _time.GetUtcNow();
+        var currentIndex = SliceIndex(now);
+        var slices = (long)Math.Ceiling(window.Ticks / (double)SliceLength.Ticks);
+        slices = Math.Clamp(slices, 1, SliceCount);
+        lock (_lock)
+        {
+            foreach (var slice in _slices)
+            {
+                if (slice.Index > currentIndex - slices && slice.Index <= currentIndex)
+                {
+                    slice.Latency.AddTo(into.Latency);
+                    into.Succeeded += slice.Succeeded;
+                    into.Failed += slice.Failed;
+                    into.Retried += slice.Retried;
+                    into.ProbesSucceeded += slice.ProbesSucceeded;
+                    into.ProbesFailed += slice.ProbesFailed;
+                }
+            }
+        }
+    }
+
+    private void NoteFailure(CacheFailureKind kind, string error)
+    {
+        _consecutiveSuccesses = 0;
+        _consecutiveFailures++;
+        _streakStartTimestamp ??= _time.GetTimestamp();
+        _lastError = error;
+        if (kind == CacheFailureKind.Connection)
+        {
+            _connectionDown = true;
+        }
+    }
+
+    private ServiceHealth EvaluateLocked(FailoverOptions options)
+    {
+        if (!_anyObservation)
+        {
+            return ServiceHealth.Unknown;
+        }
+
+        if (_connectionDown || _consecutiveFailures >= options.FailureThreshold)
+        {
+            return ServiceHealth.Unhealthy;
+        }
+
+        if (_consecutiveFailures > 0 || IsDegradedLocked(options)
+            || (_windowCount >= options.DegradationMinimumSamples && SuccessRateLocked() < 0.9))
+        {
+            return ServiceHealth.Degraded;
+        }
+
+        return ServiceHealth.Healthy;
+    }
+
+    private bool IsDegradedLocked(FailoverOptions options)
+    {
+        if (_baselineTicks is not { } baseline || _recentCount < _recentLatency.Length)
+        {
+            return false;
+        }
+
+        var recent = (double)_recentSum / _recentCount;
+        var minimumDelta = options.DegradationMinimumDeltaMs * TimeSpan.TicksPerMillisecond;
+        return recent > baseline * (1 + options.PerformanceDegradationThreshold) && recent - baseline >= minimumDelta;
+    }
+
+    private double SuccessRateLocked() => _windowCount == 0 ? 1 : (_windowCount - _windowFailures) / (double)_windowCount;
+
+    private void PushWindow(bool success, long ticks)
+    {
+        if (_windowCount == _windowSuccess.Length && !_windowSuccess[_windowNext])
+        {
+            _windowFailures--;
+        }
+
+        _windowSuccess[_windowNext] = success;
+        _windowLatency[_windowNext] = ticks;
+        if (!success)
+        {
+            _windowFailures++;
+        }
+
+        _windowNext = (_windowNext + 1) % _windowSuccess.Length;
+        _windowCount = Math.Min(_windowCount + 1, _windowSuccess.Length);
+    }
+
+    private void PushRecent(long ticks)
+    {
+        if (_recentCount == _recentLatency.Length)
+        {
+            _recentSum -= _recentLatency[_recentNext];
+        }
+        else
+        {
+            _recentCount++;
+        }
+
+        _recentLatency[_recentNext] = ticks;
+        _recentSum += ticks;
+        _recentNext = (_recentNext + 1) % _recentLatency.Length;
+    }
+
+    /// <summary>
+    /// The baseline is the mean of the first samples, then drifts slowly with samples that are not
+    /// themselves slow, so a gradual slowdown cannot teach the engine that slow is normal.
+    /// </summary>
+    private void LearnBaseline(long ticks, FailoverOptions options)
+    {
+        if (_baselineTicks is not { } baseline)
+        {
+            _baselineSum += ticks;
+            _samplesTowardBaseline++;
+            if (_samplesTowardBaseline >= _recentLatency.Length)
+            {
+                _baselineTicks = (double)_baselineSum / _samplesTowardBaseline;
+            }
+
+            return;
+        }
+
+        if (ticks <= baseline * (1 + options.PerformanceDegradationThreshold))
+        {
+            _baselineTicks = baseline + ((ticks - baseline) / _windowSuccess.Length);
+        }
+    }
+
+    private static long SliceIndex(DateTimeOffset now) => now.UtcTicks / SliceLength.Ticks;
+
+    private Slice CurrentSlice()
+    {
+        var index = SliceIndex(_time.GetUtcNow());
+        var slice = _slices[index % SliceCount];
+        if (slice.Index != index)
+        {
+            slice.Reset(index);
+        }
+
+        return slice;
+    }
+
+    private sealed class Slice
+    {
+        public long Index { get; private set; } = -1;
+
+        public LatencyHistogram Latency { get; } = new();
+
+        public long Succeeded { get; set; }
+
+        public long Failed { get; set; }
+
+        public long Retried { get; set; }
+
+        public long ProbesSucceeded { get; set; }
+
+        public long ProbesFailed { get; set; }
+
+        public void Reset(long index)
+        {
+            Index = index;
+            Latency.Clear();
+            Succeeded = 0;
+            Failed = 0;
+            Retried = 0;
+            ProbesSucceeded = 0;
+            ProbesFailed = 0;
+        }
+    }
+}
+
+/// <summary>One service's health at one moment.</summary>
+internal sealed record HealthSnapshot(
+    ServiceHealth Health,
+    int ConsecutiveFailures,
+    int ConsecutiveSuccesses,
+    double SuccessRate,
+    double AvgResponseMs,
+    double P95ResponseMs,
+    double? BaselineResponseMs,
+    DateTimeOffset? LastCheckAt,
+    string? LastError);
+
+/// <summary>Accumulates a window of operations across slices.</summary>
+internal sealed class WindowTotals
+{
+    public LatencyHistogram Latency { get; } = new();
+
+    public long Succeeded { get; set; }
+
+    public long Failed { get; set; }
+
+    public long Retried { get; set; }
+
+    public long ProbesSucceeded { get; set; }
+
+    public long ProbesFailed { get; set; }
+}

@@ -1,0 +1,158 @@
+using System.Text;
+using CacheFailover.Backends;
+using CacheFailover.Engine;
+using CacheFailover.Options;
+using CacheFailover.Services;
+using Microsoft.Extensions.Time.Testing;
+
+namespace CacheFailover.Core.Tests.Engine;
+
+/// <summary>
+/// An engine over in-memory services behind fault injectors and a clock-advancing latency shim,
+/// all on one <see cref="FakeTimeProvider"/>. Every timed transition is driven by advancing that clock.
+/// </summary>
+internal sealed class EngineHarness : IAsyncDisposable
+{
+    private readonly Dictionary<string, Service> _services = [];
+
+    public EngineHarness(FailoverOptions? options = null, int backups = 1)
+    {
+        Time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var primary = AddService("primary");
+        var backupRegistrations = new List<CacheServiceRegistration>();
+        for (var i = 1; i <= backups; i++)
+        {
+            var backup = AddService($"backup{i}");
+            backupRegistrations.Add(new CacheServiceRegistration(backup.Id, backup.Faults));
+        }
+
+        Options = options ?? FastOptions();
+        Engine = new FailoverEngine(new CacheServiceRegistration(primary.Id, primary.Faults), backupRegistrations, Options, Time);
+        Engine.EventRecorded += (_, e) => Events.Add(e.Event);
+    }
+
+    public FakeTimeProvider Time { get; }
+
+    public FailoverOptions Options { get; }
+
+    public FailoverEngine Engine { get; }
+
+    public List<FailoverEvent> Events { get; } = [];
+
+    public Service Primary => _services["primary"];
+
+    public Service Backup1 => _services["backup1"];
+
+    public Service Backup2 => _services["backup2"];
+
+    /// <summary>Options that keep tests short: 1 s probes, 100 ms deadline, 60 s recovery delay.</summary>
+    public static FailoverOptions FastOptions() => new()
+    {
+        HealthCheckIntervalSeconds = 1,
+        HealthCheckTimeoutSeconds = 0.5,
+        TimeoutThresholdMs = 100,
+        FailureThreshold = 3,
+        RecoveryThreshold = 3,
+        AutoRecoveryDelaySeconds = 60,
+        RetryBaseDelayMs = 0,
+    };
+
+    public static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
+
+    public static string? Text(byte[]? bytes) => bytes is null ? null : Encoding.UTF8.GetString(bytes);
+
+    /// <summary>Runs probe rounds, advancing the clock by one interval before each.</summary>
+    public async Task ProbeRoundsAsync(int rounds)
+    {
+        for (var i = 0; i < rounds; i++)
+        {
+            Time.Advance(TimeSpan.FromSeconds(Engine.Options.HealthCheckIntervalSeconds));
+            await Engine.RunHealthChecksAsync();
+        }
+    }
+
+    /// <summary>Starts an operation, advances the clock past the deadline, and returns its result.</summary>
+    public async Task<T> CompletePastDeadlineAsync<T>(Func<ValueTask<T>> operation)
+    {
+        var pending = operation().AsTask();
+        Time.Advance(TimeSpan.FromMilliseconds(Engine.Options.TimeoutThresholdMs + 1));
+        return await pending;
+    }
+
+    public async ValueTask DisposeAsync() => await Engine.DisposeAsync();
+
+    private Service AddService(string id)
+    {
+        var memory = new InMemoryCacheBackend(id, Time);
+        var latency = new ClockAdvancingBackend(memory, Time);
+        var service = new Service(id, memory, latency, new FaultInjectingBackend(latency, Time));
+        _services[id] = service;
+        return service;
+    }
+
+    internal sealed record Service(string Id, InMemoryCacheBackend Memory, ClockAdvancingBackend Latency, FaultInjectingBackend Faults);
+}
+
+/// <summary>
+/// Makes each call "take" <see cref="Latency"/> by advancing the fake clock inside the call, so the
+/// engine measures that latency without any real waiting.
+/// </summary>
+internal sealed class ClockAdvancingBackend(ICacheBackend inner, FakeTimeProvider time) : ICacheBackend
+{
+    public TimeSpan Latency { get; set; }
+
+    public int Calls;
+
+    public string Endpoint => inner.Endpoint;
+
+    public event EventHandler<BackendConnectionEventArgs>? ConnectionStateChanged
+    {
+        add => inner.ConnectionStateChanged += value;
+        remove => inner.ConnectionStateChanged -= value;
+    }
+
+    public ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        Tick();
+        return inner.GetAsync(key, cancellationToken);
+    }
+
+    public ValueTask SetAsync(string key, ReadOnlyMemory<byte> value, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default)
+    {
+        Tick();
+        return inner.SetAsync(key, value, timeToLive, cancellationToken);
+    }
+
+    public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        Tick();
+        return inner.DeleteAsync(key, cancellationToken);
+    }
+
+    public ValueTask<bool> ExistsAsync(string key, CancellationToken cancellationToken = default)
+    {
+        Tick();
+        return inner.ExistsAsync(key, cancellationToken);
+    }
+
+    public ValueTask<TimeSpan> PingAsync(CancellationToken cancellationToken = default)
+    {
+        Tick();
+        return new ValueTask<TimeSpan>(Latency);
+    }
+
+    public ValueTask<long> InvalidateAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default) => inner.InvalidateAsync(keys, cancellationToken);
+
+    public ValueTask FlushAsync(CancellationToken cancellationToken = default) => inner.FlushAsync(cancellationToken);
+
+    public ValueTask DisposeAsync() => inner.DisposeAsync();
+
+    private void Tick()
+    {
+        Interlocked.Increment(ref Calls);
+        if (Latency > TimeSpan.Zero)
+        {
+            time.Advance(Latency);
+        }
+    }
+}

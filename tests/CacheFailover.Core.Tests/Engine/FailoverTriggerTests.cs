@@ -1,0 +1,293 @@
+using CacheFailover.Backends;
+using CacheFailover.Engine;
+using static CacheFailover.Core.Tests.Engine.EngineHarness;
+
+namespace CacheFailover.Core.Tests.Engine;
+
+/// <summary>Each trigger leads to exactly one failover event with that trigger and the epoch grown by one.</summary>
+public class FailoverTriggerTests
+{
+    [Fact]
+    public async Task HealthCheckFailure_ThresholdReached_FailsOverOnce()
+    {
+        await using var h = new EngineHarness();
+        h.Primary.Faults.FailEveryNth(1, CacheFailureKind.Server);
+
+        await h.ProbeRoundsAsync(h.Options.FailureThreshold);
+
+        var failover = Assert.Single(h.Events);
+        Assert.Equal(FailoverTrigger.HealthCheckFailure, failover.Trigger);
+        Assert.True(failover.Success);
+        Assert.Equal(1, failover.Epoch);
+        Assert.Equal("primary", failover.FromServiceId);
+        Assert.Equal("backup1", failover.ToServiceId);
+        Assert.Equal(FailoverStatus.FailedOver, h.Engine.Status);
+        Assert.Equal("backup1", h.Engine.ActiveServiceId);
+    }
+
+    [Fact]
+    public async Task HealthCheckFailure_OneBelowThreshold_DoesNotFailOver()
+    {
+        await using var h = new EngineHarness();
+        h.Primary.Faults.FailEveryNth(1, CacheFailureKind.Server);
+
+        await h.ProbeRoundsAsync(h.Options.FailureThreshold - 1);
+
+        Assert.Empty(h.Events);
+        Assert.Equal(FailoverStatus.Active, h.Engine.Status);
+        Assert.Equal(0, h.Engine.Epoch);
+    }
+
+    [Fact]
+    public async Task OperationServerErrors_ThresholdReached_FailsOverAndServesFromBackup()
+    {
+        await using var h = new EngineHarness();
+        h.Primary.Faults.FailEveryNth(1, CacheFailureKind.Server);
+
+        // Attempt 1 and 2 fail on the primary (below threshold: retried there), attempt 3 reaches the threshold and fails over.
+        var result = await h.Engine.SetWithResultAsync("k", Bytes("v"));
+
+        Assert.Equal("backup1", result.ServedBy);
+        var failover = Assert.Single(h.Events);
+        Assert.Equal(FailoverTrigger.HealthCheckFailure, failover.Trigger);
+        Assert.Equal(1, result.Epoch);
+    }
+
+    [Fact]
+    public async Task ConnectionFailure_ConnectionEvent_FailsOverAtOnce()
+    {
+        await using var h = new EngineHarness();
+
+        h.Primary.Faults.RefuseConnections(raiseConnectionEvent: true);
+
+        var failover = Assert.Single(h.Events);
+        Assert.Equal(FailoverTrigger.ConnectionFailure, failover.Trigger);
+        Assert.Equal(1, failover.Epoch);
+        Assert.Equal("backup1", h.Engine.ActiveServiceId);
+    }
+
+    [Fact]
+    public async Task ConnectionFailure_DuringOperation_RetriedOnBackupWithoutError()
+    {
+        await using var h = new EngineHarness();
+        h.Primary.Faults.RefuseConnections(raiseConnectionEvent: false);
+
+        var result = await h.Engine.SetWithResultAsync("k", Bytes("v"));
+
+        Assert.Equal("backup1", result.ServedBy);
+        Assert.Equal(2, result.Attempts);
+        var failover = Assert.Single(h.Events);
+        Assert.Equal(FailoverTrigger.ConnectionFailure, failover.Trigger);
+        Assert.Equal(TimeSpan.Zero, failover.Detection);
+        Assert.Equal("v", Text(await h.Backup1.Memory.GetAsync("k")));
+    }
+
+    [Fact]
+    public async Task TimeoutExceeded_HungPrimary_EngineDeadlineFailsOver()
+    {
+        await using var h = new EngineHarness();
+        h.Primary.Faults.Hang();
+
+        var result = await h.CompletePastDeadlineAsync(() => h.Engine.GetWithResultAsync("k"));
+
+        Assert.Equal("backup1", result.ServedBy);
+        var failover = Assert.Single(h.Events);
+        Assert.Equal(FailoverTrigger.TimeoutExceeded, failover.Trigger);
+        Assert.Equal(1, failover.Epoch);
+        Assert.Equal(TimeSpan.FromMilliseconds(h.Options.TimeoutThresholdMs + 1), failover.Detection);
+    }
+
+    [Fact]
+    public async Task Manual_TriggerManualFailover_RecordsManualEvent()
+    {
+        await using var h = new EngineHarness();
+
+        var failover = await h.Engine.TriggerManualFailoverAsync("patching the primary");
+
+        Assert.Same(failover, Assert.Single(h.Events));
+        Assert.Equal(FailoverTrigger.Manual, failover.Trigger);
+        Assert.False(failover.IsAutomatic);
+        Assert.Null(failover.Detection);
+        Assert.Equal("patching the primary", failover.Reason);
+        Assert.Equal(1, failover.Epoch);
+    }
+
+    [Fact]
+    public async Task Manual_UnknownTarget_RefusedAndNothingChanges()
+    {
+        await using var h = new EngineHarness();
+
+        var ex = await Assert.ThrowsAsync<FailoverRefusedException>(() => h.Engine.TriggerManualFailoverAsync("x", "nope"));
+
+        Assert.Contains("target_service_id 'nope' is not registered", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(h.Events);
+        Assert.Equal(0, h.Engine.Epoch);
+    }
+
+    [Fact]
+    public async Task Manual_UnhealthyTarget_Refused()
+    {
+        await using var h = new EngineHarness();
+        h.Backup1.Faults.RefuseConnections();
+        await h.ProbeRoundsAsync(1);
+
+        var ex = await Assert.ThrowsAsync<FailoverRefusedException>(() => h.Engine.TriggerManualFailoverAsync("x", "backup1"));
+
+        Assert.Contains("'backup1' is unhealthy", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("primary", h.Engine.ActiveServiceId);
+    }
+
+    [Fact]
+    public async Task PerformanceDegradation_PrimaryTwiceAsSlowWithFasterBackup_FailsOver()
+    {
+        await using var h = new EngineHarness();
+        h.Primary.Latency.Latency = TimeSpan.FromMilliseconds(2);
+        h.Backup1.Latency.Latency = TimeSpan.FromMilliseconds(2);
+        await h.ProbeRoundsAsync(2);
+        for (var i = 0; i < 40; i++)
+        {
+            await h.Engine.GetAsync("k");
+        }
+
+        h.Primary.Latency.Latency = TimeSpan.FromMilliseconds(4);
+        await h.ProbeRoundsAsync(1);
+        for (var i = 0; i < 40 && h.Events.Count == 0; i++)
+        {
+            await h.Engine.GetAsync("k");
+        }
+
+        var failover = Assert.Single(h.Events);
+        Assert.Equal(FailoverTrigger.PerformanceDegradation, failover.Trigger);
+        Assert.Equal("backup1", h.Engine.ActiveServiceId);
+    }
+
+    [Fact]
+    public async Task PerformanceDegradation_SlowdownWithinThreshold_DoesNotFailOver()
+    {
+        await using var h = new EngineHarness();
+        h.Primary.Latency.Latency = TimeSpan.FromMilliseconds(4);
+        h.Backup1.Latency.Latency = TimeSpan.FromMilliseconds(1);
+        await h.ProbeRoundsAsync(2);
+        for (var i = 0; i < 40; i++)
+        {
+            await h.Engine.GetAsync("k");
+        }
+
+        // 40 % slower, threshold 50 %: noise, not degradation, although the backup is faster.
+        h.Primary.Latency.Latency = TimeSpan.FromMilliseconds(5.6);
+        for (var i = 0; i < 200; i++)
+        {
+            await h.Engine.GetAsync("k");
+        }
+
+        await h.ProbeRoundsAsync(1);
+        Assert.Empty(h.Events);
+        Assert.Equal("primary", h.Engine.ActiveServiceId);
+    }
+
+    [Fact]
+    public async Task PerformanceDegradation_TooFewSamples_DoesNotFailOver()
+    {
+        await using var h = new EngineHarness();
+        h.Primary.Latency.Latency = TimeSpan.FromMilliseconds(2);
+        await h.ProbeRoundsAsync(2);
+        for (var i = 0; i < 15; i++)
+        {
+            await h.Engine.GetAsync("k");
+        }
+
+        // Ten times slower, but fewer samples than degradation_minimum_samples (20) ever existed: no baseline yet.
+        h.Primary.Latency.Latency = TimeSpan.FromMilliseconds(20);
+        for (var i = 0; i < 4; i++)
+        {
+            await h.Engine.GetAsync("k");
+        }
+
+        Assert.Empty(h.Events);
+    }
+
+    [Fact]
+    public async Task PerformanceDegradation_NoFasterCandidate_StaysOnPrimary()
+    {
+        await using var h = new EngineHarness();
+        h.Primary.Latency.Latency = TimeSpan.FromMilliseconds(2);
+        h.Backup1.Latency.Latency = TimeSpan.FromMilliseconds(10);
+        await h.ProbeRoundsAsync(2);
+        for (var i = 0; i < 40; i++)
+        {
+            await h.Engine.GetAsync("k");
+        }
+
+        h.Primary.Latency.Latency = TimeSpan.FromMilliseconds(8);
+        for (var i = 0; i < 100; i++)
+        {
+            await h.Engine.GetAsync("k");
+        }
+
+        Assert.Empty(h.Events);
+        Assert.Equal(ServiceHealth.Degraded, h.Engine.GetStatus().Services.Single(s => s.ServiceId == "primary").Health);
+    }
+
+    [Fact]
+    public async Task CascadeFailure_BackupFailsWithCascadeOn_FailsOverToNextBackup()
+    {
+        await using var h = new EngineHarness(FastOptions() with { CascadeFailoverEnabled = true }, backups: 2);
+        h.Primary.Faults.RefuseConnections();
+
+        h.Backup1.Faults.RefuseConnections();
+        var result = await h.Engine.GetWithResultAsync("k");
+
+        Assert.Equal("backup2", result.ServedBy);
+        Assert.Collection(
+            h.Events,
+            e => Assert.Equal((FailoverTrigger.ConnectionFailure, 1L, "backup1"), (e.Trigger, e.Epoch, e.ToServiceId)),
+            e => Assert.Equal((FailoverTrigger.CascadeFailure, 2L, "backup2"), (e.Trigger, e.Epoch, e.ToServiceId)));
+    }
+
+    [Fact]
+    public async Task CascadeOff_ServingBackupFails_ClearErrorAndNoSwitch()
+    {
+        await using var h = new EngineHarness(FastOptions(), backups: 2);
+        h.Primary.Faults.RefuseConnections();
+        h.Backup1.Faults.RefuseConnections();
+
+        var ex = await Assert.ThrowsAsync<CacheUnavailableException>(async () => await h.Engine.GetAsync("k"));
+
+        Assert.Contains("cascade_failover_enabled is false", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("backup1", h.Engine.ActiveServiceId);
+        Assert.Single(h.Events);
+    }
+
+    [Fact]
+    public async Task AllServicesDown_Operation_FailsFastWithClearError()
+    {
+        await using var h = new EngineHarness(FastOptions(), backups: 2);
+        h.Backup1.Faults.RefuseConnections();
+        h.Backup2.Faults.RefuseConnections();
+        await h.ProbeRoundsAsync(1);
+        h.Primary.Faults.RefuseConnections(raiseConnectionEvent: false);
+
+        var pending = h.Engine.SetAsync("k", Bytes("v")).AsTask();
+
+        Assert.True(pending.IsCompleted, "with every service down the operation must fail at once, not hang");
+        var ex = await Assert.ThrowsAsync<CacheUnavailableException>(() => pending);
+        Assert.Contains("no service can take over from 'primary'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("backup1: unhealthy", ex.Message, StringComparison.Ordinal);
+        var failed = Assert.Single(h.Events);
+        Assert.False(failed.Success);
+        Assert.Equal(0, h.Engine.Epoch);
+        Assert.Equal(FailoverStatus.Active, h.Engine.Status);
+    }
+
+    [Fact]
+    public async Task EnableFailoverOff_PrimaryDown_ErrorsWithoutSwitching()
+    {
+        await using var h = new EngineHarness(FastOptions() with { EnableFailover = false });
+        h.Primary.Faults.RefuseConnections();
+
+        await Assert.ThrowsAsync<CacheOperationException>(async () => await h.Engine.GetAsync("k"));
+
+        Assert.Empty(h.Events);
+        Assert.Equal("primary", h.Engine.ActiveServiceId);
+    }
+}
