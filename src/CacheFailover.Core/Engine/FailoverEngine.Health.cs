@@ -37,21 +37,25 @@ public sealed partial class FailoverEngine
     public async Task StopAsync()
     {
         Task? loop;
+        CancellationTokenSource? cancellation;
         lock (_lifecycleLock)
         {
             loop = _loop;
-            _loopCancellation?.Cancel();
+            cancellation = _loopCancellation;
+            cancellation?.Cancel();
             _probeTimer?.Dispose();
             _loop = null;
             _probeTimer = null;
+            _loopCancellation = null;
         }
 
         if (loop is not null)
         {
             await loop;
-            _loopCancellation?.Dispose();
             Log.EngineStopped(_logger);
         }
+
+        cancellation?.Dispose();
     }
 
     /// <summary>

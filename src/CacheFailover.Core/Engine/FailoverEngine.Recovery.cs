@@ -131,15 +131,17 @@ public sealed partial class FailoverEngine
                 flushed = true;
             }
 
-            // Reconcile while the backup keeps serving: most keys go now, in batches.
-            for (var batch = _journal.TakeBatch(options.InvalidationBatchSize); batch.Count > 0; batch = _journal.TakeBatch(options.InvalidationBatchSize))
+            // Reconcile while the backup keeps serving: full batches go now...
+            while (_journal.PendingKeys >= options.InvalidationBatchSize)
             {
+                var batch = _journal.TakeBatch(options.InvalidationBatchSize);
                 await InvalidateOnPrimaryAsync(primary, batch, options, cancellationToken);
                 reconciled += batch.Count;
                 invalidatedKeys.AddRange(batch);
             }
 
-            // The last keys: seal the journal so no write can reach the backup unrecorded, then switch.
+            // ...then the journal is sealed, so that no write can reach the backup unrecorded, and the
+            // last keys (and any written meanwhile) go just before the switch. Writers wait meanwhile.
             var rest = _journal.SealAndDrain();
             for (var i = 0; i < rest.Count; i += options.InvalidationBatchSize)
             {

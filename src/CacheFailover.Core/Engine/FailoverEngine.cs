@@ -101,6 +101,8 @@ public sealed partial class FailoverEngine : IAsyncDisposable
     /// <summary>The backend of a service, or null; drills use it to reach a service's fault injector.</summary>
     public ICacheBackend? GetBackend(string serviceId) => _registry.Find(serviceId)?.Backend;
 
+    internal CacheService? FindService(string serviceId) => _registry.Find(serviceId);
+
     /// <summary>An immutable picture of the whole engine.</summary>
     public FailoverStatusSnapshot GetStatus()
     {

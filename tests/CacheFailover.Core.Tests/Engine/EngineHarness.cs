@@ -15,7 +15,7 @@ internal sealed class EngineHarness : IAsyncDisposable
 {
     private readonly Dictionary<string, Service> _services = [];
 
-    public EngineHarness(FailoverOptions? options = null, int backups = 1)
+    public EngineHarness(FailoverOptions? options = null, int backups = 1, System.Diagnostics.Metrics.IMeterFactory? meterFactory = null)
     {
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var primary = AddService("primary");
@@ -27,7 +27,7 @@ internal sealed class EngineHarness : IAsyncDisposable
         }
 
         Options = options ?? FastOptions();
-        Engine = new FailoverEngine(new CacheServiceRegistration(primary.Id, primary.Faults), backupRegistrations, Options, Time);
+        Engine = new FailoverEngine(new CacheServiceRegistration(primary.Id, primary.Faults), backupRegistrations, Options, Time, meterFactory: meterFactory);
         Engine.EventRecorded += (_, e) => Events.Add(e.Event);
     }
 
@@ -101,7 +101,12 @@ internal sealed class ClockAdvancingBackend(ICacheBackend inner, FakeTimeProvide
 {
     public TimeSpan Latency { get; set; }
 
+    /// <summary>Runs inside each InvalidateAsync call, before the keys are removed (to race the failback).</summary>
+    public Action<int>? OnInvalidate { get; set; }
+
     public int Calls;
+
+    private int _invalidations;
 
     public string Endpoint => inner.Endpoint;
 
@@ -141,7 +146,11 @@ internal sealed class ClockAdvancingBackend(ICacheBackend inner, FakeTimeProvide
         return new ValueTask<TimeSpan>(Latency);
     }
 
-    public ValueTask<long> InvalidateAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default) => inner.InvalidateAsync(keys, cancellationToken);
+    public ValueTask<long> InvalidateAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
+    {
+        OnInvalidate?.Invoke(Interlocked.Increment(ref _invalidations));
+        return inner.InvalidateAsync(keys, cancellationToken);
+    }
 
     public ValueTask FlushAsync(CancellationToken cancellationToken = default) => inner.FlushAsync(cancellationToken);
 
