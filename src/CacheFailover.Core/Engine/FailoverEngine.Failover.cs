@@ -94,6 +94,7 @@ public sealed partial class FailoverEngine
             }
 
             var next = _controller.CompleteSwitch(candidate, FailoverStatus.FailedOver);
+            from.Health.ResetRecentLatency();
             if (from.IsPrimary)
             {
                 NotePrimaryFailedOver(options);

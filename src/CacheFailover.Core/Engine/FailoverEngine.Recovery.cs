@@ -166,6 +166,7 @@ public sealed partial class FailoverEngine
         }
 
         var next = _controller.CompleteSwitch(primary, FailoverStatus.Recovered);
+        primary.Health.ResetRecentLatency();
         _journal.Unseal();
         _autoRecoverySuspended = false;
         lock (_holdDownLock)

@@ -141,17 +141,19 @@ internal sealed class ServiceHealthTracker
         }
     }
 
-    /// <summary>Forgets the learned baseline and recent latencies (after the service was away, its old speed says little).</summary>
-    public void ResetPerformance()
+    /// <summary>
+    /// Forgets the recent latencies but keeps the learned baseline: called when the service stops or
+    /// starts serving, so that it is judged on fresh samples against how fast it used to be — a
+    /// primary that comes back still slow is caught again, one that comes back fast is not failed
+    /// over for slowness it no longer has.
+    /// </summary>
+    public void ResetRecentLatency()
     {
         lock (_lock)
         {
             _recentCount = 0;
             _recentNext = 0;
             _recentSum = 0;
-            _baselineTicks = null;
-            _samplesTowardBaseline = 0;
-            _baselineSum = 0;
         }
     }
 

@@ -161,6 +161,40 @@ public class FailoverTriggerTests
         Assert.Equal("backup1", h.Engine.ActiveServiceId);
     }
 
+    [Theory]
+    [InlineData(2.0, false)]
+    [InlineData(6.0, true)]
+    public async Task PerformanceDegradation_AfterRecovery_JudgedOnFreshSamplesAgainstOldBaseline(double latencyAfterRecoveryMs, bool failsOverAgain)
+    {
+        await using var h = new EngineHarness(FastOptions() with { AutoRecoveryDelaySeconds = 0 });
+        h.Primary.Latency.Latency = TimeSpan.FromMilliseconds(2);
+        h.Backup1.Latency.Latency = TimeSpan.FromMilliseconds(2);
+        await h.ProbeRoundsAsync(2);
+        for (var i = 0; i < 40; i++)
+        {
+            await h.Engine.GetAsync("k");
+        }
+
+        h.Primary.Latency.Latency = TimeSpan.FromMilliseconds(6);
+        for (var i = 0; i < 60 && h.Events.Count == 0; i++)
+        {
+            await h.Engine.GetAsync("k");
+        }
+
+        Assert.Equal(FailoverTrigger.PerformanceDegradation, Assert.Single(h.Events).Trigger);
+        h.Primary.Latency.Latency = TimeSpan.FromMilliseconds(latencyAfterRecoveryMs);
+        await h.ProbeRoundsAsync(h.Options.RecoveryThreshold);
+        Assert.Equal(FailoverStatus.Recovered, h.Engine.Status);
+
+        for (var i = 0; i < 60; i++)
+        {
+            await h.Engine.GetAsync("k");
+        }
+
+        Assert.Equal(failsOverAgain, h.Engine.Status == FailoverStatus.FailedOver);
+        Assert.Equal(failsOverAgain ? 3 : 2, h.Events.Count);
+    }
+
     [Fact]
     public async Task PerformanceDegradation_SlowdownWithinThreshold_DoesNotFailOver()
     {

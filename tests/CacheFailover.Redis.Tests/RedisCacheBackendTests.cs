@@ -1,0 +1,176 @@
+using System.Collections.Concurrent;
+using CacheFailover.Backends;
+using CacheFailover.Testing;
+
+namespace CacheFailover.Redis.Tests;
+
+/// <summary>Redis-specific behaviour against a healthy server: databases, credentials, start-up and disposal.</summary>
+[Collection(RedisCollectionDefinition.Name)]
+public sealed class RedisCacheBackendTests(RedisServerFixture fixture)
+{
+    private RedisServerProcess Server => fixture.Server;
+
+    [Fact]
+    public async Task SetAsync_UriWithDatabase_WritesToThatDatabaseOnly()
+    {
+        var key = NewKey();
+        await using var backend = RedisCacheBackend.Create("db3", $"{Server.Uri}/3");
+
+        await backend.SetAsync(key, "in-three"u8.ToArray());
+
+        Assert.Equal("in-three", await Server.ExecuteAsync(["GET", key], database: 3));
+        Assert.Null(await Server.ExecuteAsync(["GET", key], database: 0));
+    }
+
+    [Fact]
+    public async Task GetAsync_ConfigurationStringWithDefaultDatabase_ReadsThatDatabase()
+    {
+        var key = NewKey();
+        await Server.ExecuteAsync(["SET", key, "in-four"], database: 4);
+        await using var backend = RedisCacheBackend.Create("db4", $"{Server.ConnectionString},defaultDatabase=4");
+
+        Assert.Equal("in-four"u8.ToArray(), await backend.GetAsync(key));
+        Assert.Equal(4, backend.Database);
+    }
+
+    [Fact]
+    public async Task FlushAsync_OneDatabase_LeavesOtherDatabasesAlone()
+    {
+        var mine = NewKey();
+        var other = NewKey();
+        await Server.ExecuteAsync(["SET", other, "keep"], database: 0);
+        await using var backend = RedisCacheBackend.Create("db5", $"{Server.Uri}/5");
+        await backend.SetAsync(mine, new byte[] { 1 });
+
+        await backend.FlushAsync();
+
+        Assert.False(await backend.ExistsAsync(mine));
+        Assert.Equal(0L, await Server.ExecuteAsync(["DBSIZE"], database: 5));
+        Assert.Equal("keep", await Server.ExecuteAsync(["GET", other], database: 0));
+    }
+
+    [Fact]
+    public async Task SetAsync_WithTimeToLive_SetsMillisecondExpiryOnServer()
+    {
+        var key = NewKey();
+        await using var backend = RedisCacheBackend.Create("ttl", Server.Uri);
+
+        await backend.SetAsync(key, new byte[] { 1 }, TimeSpan.FromMilliseconds(1500.2));
+
+        var remaining = (long)(await Server.ExecuteAsync(["PTTL", key]))!;
+        Assert.InRange(remaining, 1000, 1501);
+    }
+
+    [Fact]
+    public async Task SetAsync_WithoutTimeToLive_LeavesNoExpiryOnServer()
+    {
+        var key = NewKey();
+        await using var backend = RedisCacheBackend.Create("ttl", Server.Uri);
+
+        await backend.SetAsync(key, new byte[] { 1 });
+
+        Assert.Equal(-1L, await Server.ExecuteAsync(["PTTL", key]));
+    }
+
+    [Fact]
+    public async Task Operations_IssuedRightAfterCreate_WaitForTheFirstConnectAndSucceed()
+    {
+        var key = NewKey();
+        await using var backend = RedisCacheBackend.Create("eager", Server.Uri);
+
+        // No warm-up: these run while the multiplexer is still connecting.
+        var set = backend.SetAsync(key, new byte[] { 9 }).AsTask();
+        var ping = backend.PingAsync().AsTask();
+        var exists = backend.ExistsAsync(NewKey()).AsTask();
+        await Task.WhenAll(set, ping, exists);
+
+        Assert.Equal(new byte[] { 9 }, await backend.GetAsync(key));
+        Assert.True(backend.IsConnected);
+    }
+
+    [Fact]
+    public async Task ConnectionStateChanged_FirstConnectSucceeds_ReportsConnected()
+    {
+        await using var backend = RedisCacheBackend.Create("events", Server.Uri);
+        var connected = new TaskCompletionSource<BackendConnectionEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        backend.ConnectionStateChanged += (_, e) => connected.TrySetResult(e);
+
+        var change = await connected.Task.WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.True(change.Connected);
+        Assert.Null(change.FailureKind);
+    }
+
+    [Fact]
+    public async Task InvalidateAsync_MoreKeysThanOneBatch_RemovesAllOnServer()
+    {
+        var prefix = NewKey();
+        var keys = Enumerable.Range(0, 4321).Select(i => $"{prefix}:{i}").ToList();
+        await using var backend = RedisCacheBackend.Create("bulk", $"{Server.Uri}/6");
+        await Task.WhenAll(keys.Where((_, i) => i % 2 == 0).Select(key => backend.SetAsync(key, new byte[] { 1 }).AsTask()));
+
+        var removed = await backend.InvalidateAsync(keys);
+
+        Assert.Equal(2161, removed);
+        Assert.Equal(0L, await Server.ExecuteAsync(["EXISTS", keys[0], keys[2], keys[4320]], database: 6));
+    }
+
+    [Fact]
+    public async Task Operations_AfterDispose_FailAsConnectionNotApplied()
+    {
+        var backend = RedisCacheBackend.Create("disposed", Server.Uri);
+        await backend.PingAsync();
+
+        await backend.DisposeAsync();
+
+        var failure = await Assert.ThrowsAsync<CacheBackendException>(async () => await backend.GetAsync(NewKey()));
+        Assert.Equal(CacheFailureKind.Connection, failure.Kind);
+        Assert.Equal(OperationOutcome.NotApplied, failure.Outcome);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_Twice_IsHarmless()
+    {
+        var backend = RedisCacheBackend.Create("twice", Server.Uri);
+        await backend.PingAsync();
+
+        await backend.DisposeAsync();
+        await backend.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task GetAsync_CancelledToken_ThrowsOperationCanceled()
+    {
+        await using var backend = RedisCacheBackend.Create("cancel", Server.Uri);
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await backend.GetAsync(NewKey(), cancelled.Token));
+    }
+
+    [Fact]
+    public async Task Operations_PasswordProtectedServer_WorkWithTheRightPasswordAndNeverLeakIt()
+    {
+        const string password = "Corr3ct-H0rse";
+        const string wrong = "Wr0ng-Batt3ry";
+        await using var secured = await RedisServerProcess.StartAsync(["--requirepass", password]);
+
+        await using (var good = RedisCacheBackend.Create("good", $"redis://:{password}@{RedisServerProcess.Host}:{secured.Port}"))
+        {
+            await good.SetAsync(NewKey(), new byte[] { 1 });
+            Assert.DoesNotContain(password, good.Endpoint, StringComparison.Ordinal);
+        }
+
+        await using var bad = RedisCacheBackend.Create("bad", $"{secured.ConnectionString},password={wrong}");
+        var events = new ConcurrentQueue<BackendConnectionEventArgs>();
+        bad.ConnectionStateChanged += (_, e) => events.Enqueue(e);
+        var failure = await Assert.ThrowsAsync<CacheBackendException>(async () => await bad.GetAsync(NewKey()));
+
+        Assert.Equal(OperationOutcome.NotApplied, failure.Outcome);
+        Assert.DoesNotContain(wrong, failure.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(wrong, bad.Endpoint, StringComparison.Ordinal);
+        Assert.All(events, e => Assert.DoesNotContain(wrong, e.Message ?? string.Empty, StringComparison.Ordinal));
+    }
+
+    private static string NewKey() => $"redis-backend:{Guid.NewGuid():N}";
+}
