@@ -3,7 +3,12 @@ using CacheFailover.Services;
 namespace CacheFailover.Engine;
 
 /// <summary>Who serves, in which status, at which epoch. Immutable; swapped whole.</summary>
-internal sealed record ServingState(FailoverStatus Status, long Epoch, CacheService Active, DateTimeOffset Since);
+/// <param name="Status">The status.</param>
+/// <param name="Epoch">Grows by one with every switch of the serving service.</param>
+/// <param name="Active">The service that serves.</param>
+/// <param name="Since">When this status began.</param>
+/// <param name="EpochEnded">Cancelled when the epoch ends (the serving service changes), so that operations still waiting on the old service can be given up and retried on the new one.</param>
+internal sealed record ServingState(FailoverStatus Status, long Epoch, CacheService Active, DateTimeOffset Since, CancellationTokenSource EpochEnded);
 
 /// <summary>
 /// Owns every transition of the serving state. One lock; reads are a volatile load of an
@@ -23,7 +28,7 @@ internal sealed class FailoverController
     public FailoverController(CacheService primary, TimeProvider time)
     {
         _time = time;
-        _state = new ServingState(FailoverStatus.Active, 0, primary, time.GetUtcNow());
+        _state = new ServingState(FailoverStatus.Active, 0, primary, time.GetUtcNow(), new CancellationTokenSource());
         foreach (var status in Enum.GetValues<FailoverStatus>())
         {
             _timeInStatus[status] = TimeSpan.Zero;
@@ -77,15 +82,20 @@ internal sealed class FailoverController
     {
         TaskCompletionSource? done;
         ServingState next;
+        CancellationTokenSource ended;
         lock (_lock)
         {
-            next = new ServingState(status, _state.Epoch + 1, active, _time.GetUtcNow());
+            ended = _state.EpochEnded;
+            next = new ServingState(status, _state.Epoch + 1, active, _time.GetUtcNow(), new CancellationTokenSource());
             SetState(next);
             done = _switch;
             _switch = null;
         }
 
         done?.TrySetResult();
+
+        // Outside the lock: cancellation runs the waiting operations' callbacks.
+        ended.Cancel();
         return next;
     }
 

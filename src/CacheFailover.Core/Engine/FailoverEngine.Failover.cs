@@ -8,6 +8,8 @@ namespace CacheFailover.Engine;
 public sealed partial class FailoverEngine
 {
     private static readonly TimeSpan DegradationCheckInterval = TimeSpan.FromMilliseconds(100);
+    private volatile FailoverEvent? _lastFailedFailover;
+    private long _failoverRetryAfter;
 
     /// <summary>
     /// Fails over at an operator's request, to <paramref name="targetServiceId"/> or to the best
@@ -67,8 +69,17 @@ public sealed partial class FailoverEngine
     /// Returns the event, or null when another decision already moved the epoch (I3) or a switch was
     /// already running (then it waits for that switch).
     /// </summary>
-    internal async Task<FailoverEvent?> FailOverAsync(FailoverTrigger trigger, string reason, long expectedEpoch, CacheService from, CacheService? target, bool automatic)
+    internal async Task<FailoverEvent?> FailOverAsync(FailoverTrigger trigger, string reason, long expectedEpoch, CacheService from, CacheService? target, bool automatic, bool throttled = false)
     {
+        // During an outage every failing operation would try (and record) a failover; after one
+        // attempt found no candidate, operations reuse its answer until the retry interval passed.
+        // Health rounds are not throttled: they are already paced by the check interval.
+        if (throttled && _lastFailedFailover is { } last && last.Epoch == expectedEpoch && last.FromServiceId == from.Id
+            && _time.GetTimestamp() < Interlocked.Read(ref _failoverRetryAfter))
+        {
+            return last;
+        }
+
         if (!_controller.TryBeginSwitch(expectedEpoch, FailoverStatus.FailingOver, out var running))
         {
             await running;
@@ -117,6 +128,9 @@ public sealed partial class FailoverEngine
         var failure = new FailoverEvent(_history.NextId(), FailoverEventKind.Failover, _controller.Current.Epoch, trigger, from.Id, null, reason, startedAt, detection, _time.GetElapsedTime(decided), false, error, 0, automatic);
         _metrics.Failover(trigger.ToWireName(), false);
         Log.FailoverFailed(_logger, from.Id, trigger.ToWireName(), error);
+        var retryInterval = TimeSpan.FromSeconds(Math.Min(options.HealthCheckIntervalSeconds, 1));
+        Interlocked.Exchange(ref _failoverRetryAfter, _time.GetTimestamp() + (long)(retryInterval.TotalSeconds * _time.TimestampFrequency));
+        _lastFailedFailover = failure;
         Record(failure);
         return failure;
     }

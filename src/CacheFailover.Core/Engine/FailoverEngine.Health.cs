@@ -185,7 +185,7 @@ public sealed partial class FailoverEngine
     {
         try
         {
-            await FailOverAsync(trigger, reason, epoch, from, target: null, automatic: true);
+            await FailOverAsync(trigger, reason, epoch, from, target: null, automatic: true, throttled: true);
         }
 #pragma warning disable CA1031 // A background failover must never crash the process; it is logged.
         catch (Exception ex)

@@ -86,7 +86,7 @@ public sealed partial class FailoverEngine
                 var pending = operation.InvokeAsync(service.Backend, cancellationToken);
                 var value = pending.IsCompletedSuccessfully
                     ? pending.Result
-                    : await WithDeadlineAsync(pending, service, options.OperationTimeout, options.TimeoutThresholdMs, cancellationToken);
+                    : await WithDeadlineAsync(pending, service, options.OperationTimeout, options.TimeoutThresholdMs, cancellationToken, state.EpochEnded.Token);
                 var elapsed = _time.GetElapsedTime(started);
                 service.Health.RecordSuccess(elapsed, options, attempts > 1);
                 _metrics.Operation(service.Id, operation.Name, success: true, elapsed);
@@ -96,6 +96,20 @@ public sealed partial class FailoverEngine
                 }
 
                 return new CacheResult<T>(value, service.Id, attempts, state.Epoch);
+            }
+            catch (ServingServiceChangedException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The engine moved to another service while this attempt waited on the old one: no
+                // point waiting for its deadline. Not the old service's failure; retried at once
+                // when safe, else reported as possibly applied (I4).
+                if (operation.IsWrite && !operation.IsSafeToRepeat)
+                {
+                    throw new CacheOperationException(
+                        $"{operation.Name} was in flight on '{service.Id}' when the engine switched away from it; it may or may not have been applied and is not safe to repeat, so it was not retried.",
+                        OperationOutcome.Unknown, CacheFailureKind.Timeout, attempts, null);
+                }
+
+                lastFailed = null;
             }
             catch (CacheBackendException ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -134,20 +148,55 @@ public sealed partial class FailoverEngine
         }
     }
 
-    private async ValueTask<T> WithDeadlineAsync<T>(ValueTask<T> pending, CacheService service, TimeSpan timeout, int timeoutMs, CancellationToken cancellationToken)
+    private ValueTask<T> WithDeadlineAsync<T>(ValueTask<T> pending, CacheService service, TimeSpan timeout, int timeoutMs, CancellationToken cancellationToken)
+        => WithDeadlineAsync(pending, service, timeout, timeoutMs, cancellationToken, CancellationToken.None);
+
+    /// <summary>
+    /// Waits for a backend call no longer than the engine's deadline, and no longer than the
+    /// current epoch (<paramref name="epochEnded"/>): the engine does not rely on the client
+    /// library's own timeouts.
+    /// </summary>
+    private async ValueTask<T> WithDeadlineAsync<T>(ValueTask<T> pending, CacheService service, TimeSpan timeout, int timeoutMs, CancellationToken cancellationToken, CancellationToken epochEnded)
     {
         var task = pending.AsTask();
+        CancellationTokenSource? linked = null;
+        var token = cancellationToken;
+        if (epochEnded.CanBeCanceled)
+        {
+            if (cancellationToken.CanBeCanceled)
+            {
+                linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, epochEnded);
+                token = linked.Token;
+            }
+            else
+            {
+                token = epochEnded;
+            }
+        }
+
         try
         {
-            return await task.WaitAsync(timeout, _time, cancellationToken);
+            return await task.WaitAsync(timeout, _time, token);
         }
         catch (TimeoutException)
         {
-            // The call may still complete or fail later; observe it so its fault is not reported as unobserved.
-            _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            ObserveLater(task);
             throw new CacheBackendException(CacheFailureKind.Timeout, OperationOutcome.Unknown, $"{service.Id} did not answer within timeout_threshold_ms = {timeoutMs}");
         }
+        catch (OperationCanceledException) when (epochEnded.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            ObserveLater(task);
+            throw new ServingServiceChangedException();
+        }
+        finally
+        {
+            linked?.Dispose();
+        }
     }
+
+    /// <summary>The call may still complete or fail later; observe it so its fault is not reported as unobserved.</summary>
+    private static void ObserveLater(Task task) =>
+        task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     private async ValueTask BackoffAsync(int attempt, double baseDelayMs, CancellationToken cancellationToken)
     {
@@ -207,7 +256,7 @@ public sealed partial class FailoverEngine
             return null;
         }
 
-        var result = await FailOverAsync(trigger, ex.Message, state.Epoch, service, target: null, automatic: true);
+        var result = await FailOverAsync(trigger, ex.Message, state.Epoch, service, target: null, automatic: true, throttled: true);
         if (result is { Success: false } && _controller.Current.Active == service && service.Health.Evaluate(options) == ServiceHealth.Unhealthy)
         {
             return $"no service can take over from '{service.Id}': {result.Error}";
@@ -295,4 +344,23 @@ internal readonly struct DeleteOperation(string key) : IEngineOperation<bool>
     public bool IsSafeToRepeat => true;
 
     public ValueTask<bool> InvokeAsync(ICacheBackend backend, CancellationToken cancellationToken) => backend.DeleteAsync(key, cancellationToken);
+}
+
+/// <summary>An attempt was given up because the serving service changed while it waited.</summary>
+internal sealed class ServingServiceChangedException : Exception
+{
+    public ServingServiceChangedException()
+        : base("The serving service changed while the operation waited.")
+    {
+    }
+
+    public ServingServiceChangedException(string message)
+        : base(message)
+    {
+    }
+
+    public ServingServiceChangedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
 }

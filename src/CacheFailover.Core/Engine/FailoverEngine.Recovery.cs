@@ -71,7 +71,9 @@ public sealed partial class FailoverEngine
             return;
         }
 
-        if (primary.Health.ConsecutiveSuccesses < options.RecoveryThreshold || primary.Health.Evaluate(options) == ServiceHealth.Unhealthy)
+        if (primary.Health.ConsecutiveProbeSuccesses < options.RecoveryThreshold
+            || primary.Health.Evaluate(options) == ServiceHealth.Unhealthy
+            || primary.Health.IsProbeLatencyDegraded(options))
         {
             return;
         }
@@ -81,7 +83,7 @@ public sealed partial class FailoverEngine
             return;
         }
 
-        await RecoverAsync(manual: false, $"primary passed {primary.Health.ConsecutiveSuccesses} consecutive probes and its hold-down ended", flushDirtyPrimary: false, cancellationToken);
+        await RecoverAsync(manual: false, $"primary passed {primary.Health.ConsecutiveProbeSuccesses} consecutive probes and its hold-down ended", flushDirtyPrimary: false, cancellationToken);
     }
 
     private async Task<RecoveryResult> RecoverAsync(bool manual, string reason, bool flushDirtyPrimary, CancellationToken cancellationToken)

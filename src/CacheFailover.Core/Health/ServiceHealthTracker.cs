@@ -37,6 +37,7 @@ internal sealed class ServiceHealthTracker
     private long _baselineSum;
     private int _consecutiveFailures;
     private int _consecutiveSuccesses;
+    private int _consecutiveProbeSuccesses;
     private long? _streakStartTimestamp;
     private bool _connectionDown;
     private double? _probeLatencyTicks;
@@ -106,6 +107,7 @@ internal sealed class ServiceHealthTracker
             _probeLatencyTicks = _probeLatencyTicks is { } previous ? (previous * 0.8) + (latency.Ticks * 0.2) : latency.Ticks;
             _consecutiveFailures = 0;
             _consecutiveSuccesses++;
+            _consecutiveProbeSuccesses++;
             _streakStartTimestamp = null;
             _connectionDown = false;
             _lastCheckAt = _time.GetUtcNow();
@@ -136,6 +138,7 @@ internal sealed class ServiceHealthTracker
             _anyObservation = true;
             _connectionDown = true;
             _consecutiveSuccesses = 0;
+            _consecutiveProbeSuccesses = 0;
             _streakStartTimestamp ??= _time.GetTimestamp();
             _lastError = error;
         }
@@ -176,6 +179,37 @@ internal sealed class ServiceHealthTracker
             {
                 return _consecutiveSuccesses;
             }
+        }
+    }
+
+    /// <summary>Consecutive successful probes only (what recovery_threshold counts).</summary>
+    public int ConsecutiveProbeSuccesses
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _consecutiveProbeSuccesses;
+            }
+        }
+    }
+
+    /// <summary>
+    /// True when recent probes answer measurably slower than the learned baseline (same rule as
+    /// operation latency): a primary that was failed over for slowness and is still slow is not
+    /// switched back to.
+    /// </summary>
+    public bool IsProbeLatencyDegraded(FailoverOptions options)
+    {
+        lock (_lock)
+        {
+            if (_baselineTicks is not { } baseline || _probeLatencyTicks is not { } probe)
+            {
+                return false;
+            }
+
+            var minimumDelta = options.DegradationMinimumDeltaMs * TimeSpan.TicksPerMillisecond;
+            return probe > baseline * (1 + options.PerformanceDegradationThreshold) && probe - baseline >= minimumDelta;
         }
     }
 
@@ -295,6 +329,7 @@ internal sealed class ServiceHealthTracker
     private void NoteFailure(CacheFailureKind kind, string error)
     {
         _consecutiveSuccesses = 0;
+        _consecutiveProbeSuccesses = 0;
         _consecutiveFailures++;
         _streakStartTimestamp ??= _time.GetTimestamp();
         _lastError = error;
