@@ -105,7 +105,7 @@ public sealed partial class FailoverEngine
             }
 
             var next = _controller.CompleteSwitch(candidate, FailoverStatus.FailedOver);
-            from.Health.ResetRecentLatency();
+            from.Health.ForgetRecentSamples();
             if (from.IsPrimary)
             {
                 NotePrimaryFailedOver(options);

@@ -168,7 +168,7 @@ public sealed partial class FailoverEngine
         }
 
         var next = _controller.CompleteSwitch(primary, FailoverStatus.Recovered);
-        primary.Health.ResetRecentLatency();
+        primary.Health.ForgetRecentSamples();
         _journal.Unseal();
         _autoRecoverySuspended = false;
         lock (_holdDownLock)

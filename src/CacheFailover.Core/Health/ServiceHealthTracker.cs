@@ -38,6 +38,9 @@ internal sealed class ServiceHealthTracker
     private int _consecutiveFailures;
     private int _consecutiveSuccesses;
     private int _consecutiveProbeSuccesses;
+    private readonly long[] _recentProbes = new long[5];
+    private int _recentProbeCount;
+    private int _recentProbeNext;
     private long? _streakStartTimestamp;
     private bool _connectionDown;
     private double? _probeLatencyTicks;
@@ -105,6 +108,9 @@ internal sealed class ServiceHealthTracker
         {
             _anyObservation = true;
             _probeLatencyTicks = _probeLatencyTicks is { } previous ? (previous * 0.8) + (latency.Ticks * 0.2) : latency.Ticks;
+            _recentProbes[_recentProbeNext] = latency.Ticks;
+            _recentProbeNext = (_recentProbeNext + 1) % _recentProbes.Length;
+            _recentProbeCount = Math.Min(_recentProbeCount + 1, _recentProbes.Length);
             _consecutiveFailures = 0;
             _consecutiveSuccesses++;
             _consecutiveProbeSuccesses++;
@@ -145,18 +151,21 @@ internal sealed class ServiceHealthTracker
     }
 
     /// <summary>
-    /// Forgets the recent latencies but keeps the learned baseline: called when the service stops or
-    /// starts serving, so that it is judged on fresh samples against how fast it used to be — a
-    /// primary that comes back still slow is caught again, one that comes back fast is not failed
-    /// over for slowness it no longer has.
+    /// Forgets recent latencies and the run of successful probes but keeps the learned baseline:
+    /// called when the service stops or starts serving, so that it is judged on fresh samples
+    /// against how fast it used to be. A primary failed over for slowness must pass
+    /// recovery_threshold probes after the switch, and one that comes back still slow is caught again.
     /// </summary>
-    public void ResetRecentLatency()
+    public void ForgetRecentSamples()
     {
         lock (_lock)
         {
             _recentCount = 0;
             _recentNext = 0;
             _recentSum = 0;
+            _recentProbeCount = 0;
+            _recentProbeNext = 0;
+            _consecutiveProbeSuccesses = 0;
         }
     }
 
@@ -195,21 +204,26 @@ internal sealed class ServiceHealthTracker
     }
 
     /// <summary>
-    /// True when recent probes answer measurably slower than the learned baseline (same rule as
-    /// operation latency): a primary that was failed over for slowness and is still slow is not
-    /// switched back to.
+    /// True when the median of the last few probes is measurably slower than the learned baseline
+    /// (same rule as for operations): a primary that was failed over for slowness and is still slow
+    /// is not switched back to. The median, so that one late probe (e.g. released by a server that
+    /// resumed) does not hold recovery back.
     /// </summary>
     public bool IsProbeLatencyDegraded(FailoverOptions options)
     {
         lock (_lock)
         {
-            if (_baselineTicks is not { } baseline || _probeLatencyTicks is not { } probe)
+            if (_baselineTicks is not { } baseline || _recentProbeCount == 0)
             {
                 return false;
             }
 
+            Span<long> probes = stackalloc long[_recentProbeCount];
+            _recentProbes.AsSpan(0, _recentProbeCount).CopyTo(probes);
+            probes.Sort();
+            var median = probes[probes.Length / 2];
             var minimumDelta = options.DegradationMinimumDeltaMs * TimeSpan.TicksPerMillisecond;
-            return probe > baseline * (1 + options.PerformanceDegradationThreshold) && probe - baseline >= minimumDelta;
+            return median > baseline * (1 + options.PerformanceDegradationThreshold) && median - baseline >= minimumDelta;
         }
     }
 

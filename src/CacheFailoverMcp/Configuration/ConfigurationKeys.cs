@@ -1,0 +1,47 @@
+namespace CacheFailoverMcp.Configuration;
+
+/// <summary>Configuration keys (appsettings.json, <c>CacheFailover__…</c> environment variables, <c>--CacheFailover:…</c> arguments).</summary>
+public static class ConfigurationKeys
+{
+    public const string Section = "CacheFailover";
+    public const string Primary = Section + ":Primary";
+    public const string Backups = Section + ":Backups";
+    public const string ReadOnly = Section + ":ReadOnly";
+    public const string Transport = Section + ":Transport";
+    public const string Urls = Section + ":Urls";
+    public const string AuthToken = Section + ":AuthToken";
+    public const string LegacySse = Section + ":LegacySse";
+    public const string LogLevel = Section + ":LogLevel";
+    public const string AuditCapacity = Section + ":AuditCapacity";
+    public const string Failover = Section + ":Failover";
+
+    /// <summary>ASP.NET Core's own key, kept at the root so the usual documentation applies.</summary>
+    public const string AllowedHosts = "AllowedHosts";
+}
+
+/// <summary>The environment-variable shortcuts a user can type.</summary>
+public static class EnvironmentShortcuts
+{
+    public const string Primary = "CACHEFAILOVER_PRIMARY";
+    public const string Backups = "CACHEFAILOVER_BACKUPS";
+    public const string ReadOnly = "CACHEFAILOVER_READ_ONLY";
+    public const string Transport = "CACHEFAILOVER_TRANSPORT";
+    public const string Urls = "CACHEFAILOVER_URLS";
+    public const string AuthToken = "CACHEFAILOVER_AUTH_TOKEN";
+    public const string LegacySse = "CACHEFAILOVER_LEGACY_SSE";
+    public const string AllowedHosts = "CACHEFAILOVER_ALLOWED_HOSTS";
+    public const string LogLevel = "CACHEFAILOVER_LOG_LEVEL";
+
+    /// <summary>Shortcut → configuration key, for the scalar ones (backups need splitting).</summary>
+    public static readonly IReadOnlyDictionary<string, string> Scalars = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        [Primary] = ConfigurationKeys.Primary,
+        [ReadOnly] = ConfigurationKeys.ReadOnly,
+        [Transport] = ConfigurationKeys.Transport,
+        [Urls] = ConfigurationKeys.Urls,
+        [AuthToken] = ConfigurationKeys.AuthToken,
+        [LegacySse] = ConfigurationKeys.LegacySse,
+        [AllowedHosts] = ConfigurationKeys.AllowedHosts,
+        [LogLevel] = ConfigurationKeys.LogLevel,
+    };
+}

@@ -1,0 +1,333 @@
+using System.Collections;
+using System.Globalization;
+using CacheFailover.Options;
+using Microsoft.Extensions.Configuration;
+using Serilog.Events;
+
+namespace CacheFailoverMcp.Configuration;
+
+/// <summary>
+/// The outcome of reading the configuration: the settings (best effort when there are problems, so
+/// that later checks can add theirs), every problem found, or a request for help.
+/// </summary>
+public sealed record SettingsLoadResult(HostSettings Settings, bool ShowHelp, IReadOnlyList<string> Problems);
+
+/// <summary>
+/// Reads <c>appsettings.json</c>, environment variables (with the <c>CACHEFAILOVER_*</c> shortcuts)
+/// and the command line (with its shortcuts), in that order of precedence, and validates the whole:
+/// every problem is listed, not only the first.
+/// </summary>
+public static class HostSettingsLoader
+{
+    private static readonly string[] LoopbackHosts = ["localhost", "127.0.0.1", "[::1]"];
+
+    /// <summary>Reads the process's own environment.</summary>
+    public static IReadOnlyDictionary<string, string> ProcessEnvironment()
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
+            if (entry.Key is string key && entry.Value is string value)
+            {
+                result[key] = value;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Loads and validates. <paramref name="settingsFile"/> is optional (absent file = no settings).</summary>
+    public static SettingsLoadResult Load(IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment, string? settingsFile)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(environment);
+        var commandLine = CommandLineShortcuts.Parse(args);
+        if (commandLine.ShowHelp)
+        {
+            return new SettingsLoadResult(new HostSettings(), true, []);
+        }
+
+        var problems = new List<string>(commandLine.Problems);
+        IConfiguration configuration;
+        try
+        {
+            configuration = Build(commandLine, environment, settingsFile);
+        }
+        catch (InvalidDataException ex)
+        {
+            return new SettingsLoadResult(new HostSettings(), false, [.. problems, $"{settingsFile} is not valid JSON: {ex.InnerException?.Message ?? ex.Message}"]);
+        }
+        catch (FormatException ex)
+        {
+            return new SettingsLoadResult(new HostSettings(), false, [.. problems, $"{settingsFile} could not be read: {ex.Message}"]);
+        }
+
+        var settings = Read(configuration, commandLine, environment, problems);
+        return new SettingsLoadResult(settings, false, problems);
+    }
+
+    private static IConfiguration Build(ParsedCommandLine commandLine, IReadOnlyDictionary<string, string> environment, string? settingsFile)
+    {
+        var builder = new ConfigurationBuilder();
+        if (settingsFile is not null)
+        {
+            builder.AddJsonFile(settingsFile, optional: true, reloadOnChange: false);
+        }
+
+        // The standard mapping (CacheFailover__Failover__failure_threshold), then the typed shortcuts.
+        builder.AddInMemoryCollection(environment
+            .Where(pair => pair.Key.Contains("__", StringComparison.Ordinal) || string.Equals(pair.Key, ConfigurationKeys.AllowedHosts, StringComparison.OrdinalIgnoreCase))
+            .Select(pair => new KeyValuePair<string, string?>(pair.Key.Replace("__", ":", StringComparison.Ordinal), pair.Value)));
+        builder.AddInMemoryCollection(EnvironmentShortcuts.Scalars
+            .Where(pair => environment.ContainsKey(pair.Key))
+            .Select(pair => new KeyValuePair<string, string?>(pair.Value, environment[pair.Key])));
+        builder.AddInMemoryCollection(commandLine.Values);
+        return builder.Build();
+    }
+
+    private static HostSettings Read(IConfiguration configuration, ParsedCommandLine commandLine, IReadOnlyDictionary<string, string> environment, List<string> problems)
+    {
+        var primary = NonEmpty(configuration[ConfigurationKeys.Primary]);
+        var backups = ReadBackups(configuration, commandLine, environment);
+        var embedded = primary is null && backups.Count == 0;
+        if (primary is null && backups.Count > 0)
+        {
+            problems.Add($"{backups.Count} backup(s) given but no primary: set --primary or {EnvironmentShortcuts.Primary} (or give neither to use the embedded in-memory pair).");
+        }
+
+        var transport = ReadTransport(configuration[ConfigurationKeys.Transport], problems);
+        var urls = ReadUrls(configuration[ConfigurationKeys.Urls], problems);
+        var token = NonEmpty(configuration[ConfigurationKeys.AuthToken]);
+        var legacySse = ReadBool(configuration, ConfigurationKeys.LegacySse, "--legacy-sse", problems);
+        var settings = new HostSettings
+        {
+            PrimaryConnection = embedded ? HostSettings.EmbeddedPrimary : primary ?? HostSettings.EmbeddedPrimary,
+            BackupConnections = embedded ? [HostSettings.EmbeddedBackup] : backups,
+            UsesEmbeddedDefault = embedded,
+            ReadOnly = ReadBool(configuration, ConfigurationKeys.ReadOnly, "--read-only", problems),
+            Transport = transport,
+            Urls = urls,
+            AuthToken = token,
+            LegacySse = legacySse,
+            Failover = ReadFailoverOptions(configuration, problems),
+            LogLevel = ReadLogLevel(configuration[ConfigurationKeys.LogLevel], problems),
+            AuditCapacity = ReadInt(configuration, ConfigurationKeys.AuditCapacity, 1000, 1, 100_000, problems),
+        };
+
+        if (transport == McpTransportKind.Http)
+        {
+            if (!settings.BindsOnlyLoopback && token is null)
+            {
+                var exposed = string.Join(", ", urls.Where(u => !HostSettings.IsLoopback(u)));
+                problems.Add($"--urls {exposed} is not a loopback address, so HTTP clients must authenticate: set a bearer token with --auth-token or {EnvironmentShortcuts.AuthToken} (at least 16 characters), or bind 127.0.0.1.");
+            }
+
+            if (token is { Length: < 16 })
+            {
+                problems.Add($"the auth token is too short ({token.Length} characters): use at least 16 random characters.");
+            }
+        }
+
+        return settings with { AllowedHosts = ReadAllowedHosts(configuration[ConfigurationKeys.AllowedHosts], urls) };
+    }
+
+    private static List<string> ReadBackups(IConfiguration configuration, ParsedCommandLine commandLine, IReadOnlyDictionary<string, string> environment)
+    {
+        // Lists are not merged across sources (configuration would merge them by index): the most
+        // specific source that names any backup decides them all.
+        if (commandLine.Backups.Count > 0)
+        {
+            return [.. commandLine.Backups.Select(b => b.Trim()).Where(b => b.Length > 0)];
+        }
+
+        if (environment.TryGetValue(EnvironmentShortcuts.Backups, out var fromEnvironment) && !string.IsNullOrWhiteSpace(fromEnvironment))
+        {
+            return SplitConnectionList(fromEnvironment);
+        }
+
+        var section = configuration.GetSection(ConfigurationKeys.Backups);
+        var children = section.GetChildren().OrderBy(c => int.TryParse(c.Key, CultureInfo.InvariantCulture, out var index) ? index : int.MaxValue).Select(c => c.Value).ToList();
+        if (children.Count > 0)
+        {
+            return [.. children.Select(c => c?.Trim()).Where(c => !string.IsNullOrEmpty(c)).Select(c => c!)];
+        }
+
+        return section.Value is { } scalar && !string.IsNullOrWhiteSpace(scalar) ? SplitConnectionList(scalar) : [];
+    }
+
+    /// <summary>
+    /// Splits a list of connection strings. Separated by ';' when the text contains one; otherwise by
+    /// ',' — where a piece that looks like an option (<c>password=…</c>) belongs to the connection
+    /// string before it, because StackExchange.Redis configuration strings use commas themselves.
+    /// </summary>
+    public static List<string> SplitConnectionList(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.Contains(';', StringComparison.Ordinal))
+        {
+            return [.. text.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)];
+        }
+
+        var result = new List<string>();
+        foreach (var piece in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var isOption = piece.Contains('=', StringComparison.Ordinal) && !piece.Contains("://", StringComparison.Ordinal);
+            if (isOption && result.Count > 0)
+            {
+                result[^1] += "," + piece;
+            }
+            else
+            {
+                result.Add(piece);
+            }
+        }
+
+        return result;
+    }
+
+    private static McpTransportKind ReadTransport(string? text, List<string> problems)
+    {
+        switch (NonEmpty(text)?.ToUpperInvariant())
+        {
+            case null or "STDIO":
+                return McpTransportKind.Stdio;
+            case "HTTP":
+                return McpTransportKind.Http;
+            default:
+                problems.Add($"--transport must be 'stdio' or 'http' (got '{text}').");
+                return McpTransportKind.Stdio;
+        }
+    }
+
+    private static List<Uri> ReadUrls(string? text, List<string> problems)
+    {
+        var urls = new List<Uri>();
+        foreach (var raw in (NonEmpty(text) ?? HostSettings.DefaultUrl).Split([';', ','], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            // Kestrel's wildcards are not URI hosts; they mean "every address", so treat them as 0.0.0.0.
+            var normalized = raw.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
+            if (Uri.TryCreate(normalized, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && url.AbsolutePath == "/" && url.Query.Length == 0)
+            {
+                urls.Add(url);
+            }
+            else
+            {
+                problems.Add($"--urls entry '{raw}' is not valid: use http://HOST:PORT or https://HOST:PORT with no path (e.g. {HostSettings.DefaultUrl}).");
+            }
+        }
+
+        return urls.Count > 0 ? urls : [new Uri(HostSettings.DefaultUrl)];
+    }
+
+    private static List<string> ReadAllowedHosts(string? text, IReadOnlyList<Uri> urls)
+    {
+        if (NonEmpty(text) is { } configured)
+        {
+            return [.. configured.Split([';', ','], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)];
+        }
+
+        if (urls.Any(u => u.Host is "0.0.0.0" or "[::]" or "::"))
+        {
+            // Bound to every address: any name may reach it. The bearer token (required there) is the guard.
+            return ["*"];
+        }
+
+        return [.. LoopbackHosts.Concat(urls.Select(u => u.Host)).Distinct(StringComparer.OrdinalIgnoreCase)];
+    }
+
+    private static FailoverOptions ReadFailoverOptions(IConfiguration configuration, List<string> problems)
+    {
+        var options = new FailoverOptions();
+        foreach (var child in configuration.GetSection(ConfigurationKeys.Failover).GetChildren())
+        {
+            var source = $"{ConfigurationKeys.Failover}:{child.Key}";
+            var definition = FailoverOptionsBinder.Find(child.Key);
+            if (definition is null)
+            {
+                problems.Add($"unknown failover option '{child.Key}'; known options: {string.Join(", ", FailoverOptionsBinder.Definitions.Select(d => d.Name))}.");
+                continue;
+            }
+
+            if (child.Value is null)
+            {
+                problems.Add($"{source} must be a single value, not a section.");
+                continue;
+            }
+
+            var value = FailoverOptionsBinder.Parse(definition, child.Value, definition.Name, out var problem);
+            if (value is null)
+            {
+                problems.Add(problem!);
+                continue;
+            }
+
+            options = definition.Set(options, value);
+        }
+
+        problems.AddRange(FailoverOptionsValidator.Validate(options));
+        return options;
+    }
+
+    private static LogEventLevel ReadLogLevel(string? text, List<string> problems)
+    {
+        switch (NonEmpty(text)?.ToUpperInvariant())
+        {
+            case null or "INFORMATION" or "INFO":
+                return LogEventLevel.Information;
+            case "VERBOSE" or "TRACE":
+                return LogEventLevel.Verbose;
+            case "DEBUG":
+                return LogEventLevel.Debug;
+            case "WARNING" or "WARN":
+                return LogEventLevel.Warning;
+            case "ERROR":
+                return LogEventLevel.Error;
+            case "FATAL" or "CRITICAL":
+                return LogEventLevel.Fatal;
+            default:
+                problems.Add($"--log-level must be one of verbose, debug, information, warning, error, fatal (got '{text}').");
+                return LogEventLevel.Information;
+        }
+    }
+
+    private static bool ReadBool(IConfiguration configuration, string key, string option, List<string> problems)
+    {
+        var text = NonEmpty(configuration[key]);
+        if (text is null)
+        {
+            return false;
+        }
+
+        if (bool.TryParse(text, out var value))
+        {
+            return value;
+        }
+
+        if (text is "1" or "0" or "yes" or "no")
+        {
+            return text is "1" or "yes";
+        }
+
+        problems.Add($"{option} must be true or false (got '{text}').");
+        return false;
+    }
+
+    private static int ReadInt(IConfiguration configuration, string key, int defaultValue, int min, int max, List<string> problems)
+    {
+        var text = NonEmpty(configuration[key]);
+        if (text is null)
+        {
+            return defaultValue;
+        }
+
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+
+        problems.Add(string.Create(CultureInfo.InvariantCulture, $"{key} must be a whole number between {min} and {max} (got '{text}')."));
+        return defaultValue;
+    }
+
+    private static string? NonEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+}

@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Text;
+
+namespace CacheFailoverMcp.Configuration;
+
+/// <summary>The <c>--help</c> text (written to stderr: stdout belongs to JSON-RPC).</summary>
+public static class Usage
+{
+    /// <summary>Exit code for a configuration that cannot start.</summary>
+    public const int InvalidConfigurationExitCode = 2;
+
+    public static string Text
+    {
+        get
+        {
+            var options = new StringBuilder();
+            foreach (var definition in FailoverOptionsBinder.Definitions)
+            {
+                options.Append(CultureInfo.InvariantCulture, $"  --{definition.Name} <{FailoverOptionsBinder.Placeholder(definition.Kind)}>{(definition.RuntimeTunable ? string.Empty : "  (start-up only)")}\n");
+            }
+
+            return $$"""
+                CacheFailoverMcp — an MCP server that puts a failover engine in front of a primary cache and its backups.
+
+                Usage: CacheFailoverMcp [options]
+                       dotnet run --project src/CacheFailoverMcp -- [options]
+
+                With no --primary and no --backup the server uses an embedded in-memory pair
+                (primary memory://primary, backup memory://backup): every tool works with nothing installed.
+
+                Services:
+                  --primary <connection>      The primary cache.                       env {{EnvironmentShortcuts.Primary}}
+                  --backup <connection>       A backup; repeat for more, first = preferred.
+                                                                                       env {{EnvironmentShortcuts.Backups}} (comma-separated;
+                                                                                       use ';' when a backup is a multi-host configuration string)
+                  A connection is redis://[user:password@]host[:port][/db], rediss://… (TLS),
+                  a StackExchange.Redis string (host:port,password=…,ssl=true), memory or memory://name.
+                  Services are named primary, backup-1, backup-2, … in that order.
+
+                Tools:
+                  --read-only                 Register only the read-only tools.       env {{EnvironmentShortcuts.ReadOnly}}=true
+
+                Transport:
+                  --transport stdio|http      Default stdio (JSON-RPC on stdin/stdout, logs on stderr).
+                                                                                       env {{EnvironmentShortcuts.Transport}}
+                  --urls <url[;url]>          HTTP listen addresses. Default {{HostSettings.DefaultUrl}}.
+                                                                                       env {{EnvironmentShortcuts.Urls}}
+                  --auth-token <token>        Bearer token HTTP clients must send; required for any
+                                              non-loopback address (16+ characters).   env {{EnvironmentShortcuts.AuthToken}}
+                  --allowed-hosts <h1;h2>     Host names HTTP requests may use. Default: loopback names
+                                              and the --urls hosts ('*' when bound to every address).
+                                                                                       env {{EnvironmentShortcuts.AllowedHosts}}
+                  --legacy-sse                Also serve the older HTTP+SSE transport at /sse + /message.
+                                                                                       env {{EnvironmentShortcuts.LegacySse}}=true
+                  HTTP endpoints: /mcp (MCP Streamable HTTP), /healthz (no auth).
+
+                Logging:
+                  --log-level <level>         verbose|debug|information|warning|error. Default information.
+                                                                                       env {{EnvironmentShortcuts.LogLevel}}
+
+                Failover options (also in appsettings.json under CacheFailover:Failover, or
+                environment variables CacheFailover__Failover__<name>):
+                {{options}}
+                Any configuration key can also be given as --Section:Key=value.
+                Invalid configuration stops start-up with every problem listed (exit code {{InvalidConfigurationExitCode}}).
+
+                """;
+        }
+    }
+}

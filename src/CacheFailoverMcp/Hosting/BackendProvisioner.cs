@@ -1,0 +1,156 @@
+using CacheFailover.Backends;
+
+namespace CacheFailoverMcp.Hosting;
+
+/// <summary>
+/// Turns connection strings into backends: asks each factory in order, and wraps every backend in a
+/// <see cref="FaultInjectingBackend"/> (a pass-through until a fault is set) so that live drills can
+/// inject faults into any service. One per process; also used by <c>register_failover_service</c>.
+/// </summary>
+public sealed class BackendProvisioner
+{
+    private readonly IReadOnlyList<ICacheBackendFactory> _factories;
+    private readonly TimeProvider _timeProvider;
+
+    public BackendProvisioner(IEnumerable<ICacheBackendFactory> factories, TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(factories);
+        _factories = [.. factories];
+        _timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
+    }
+
+    /// <summary>What a connection may look like, for messages.</summary>
+    public const string AcceptedForms = "redis://[user:password@]host[:port][/db], rediss://… (TLS), a StackExchange.Redis configuration string such as host:6379,password=…, memory, or memory://name";
+
+    /// <summary>
+    /// Creates the backend for <paramref name="connection"/> without waiting for the server. Throws
+    /// <see cref="ArgumentException"/> (message free of secrets) when no factory understands it or it is malformed.
+    /// </summary>
+    public FaultInjectingBackend Create(string serviceId, string connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var trimmed = connection.Trim();
+        if (trimmed.Length == 0)
+        {
+            throw new ArgumentException($"the connection is empty; use {AcceptedForms}.", nameof(connection));
+        }
+
+        var factory = _factories.FirstOrDefault(f => f.CanCreate(trimmed))
+            ?? throw new ArgumentException($"'{Redact(trimmed)}' is not a connection this server understands; use {AcceptedForms}.", nameof(connection));
+        var backend = factory.Create(serviceId, trimmed);
+        return new FaultInjectingBackend(backend, _timeProvider);
+    }
+
+    /// <summary>The connection string with passwords and tokens replaced by <c>***</c>.</summary>
+    public string Redact(string connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        foreach (var factory in _factories)
+        {
+            if (factory.CanCreate(connection))
+            {
+                return factory.Redact(connection);
+            }
+        }
+
+        return RedactUnknown(connection);
+    }
+
+    /// <summary>Best effort for text no factory claims: hide user info and anything that looks like a secret.</summary>
+    private static string RedactUnknown(string connection)
+    {
+        var at = connection.LastIndexOf('@');
+        var scheme = connection.IndexOf("://", StringComparison.Ordinal);
+        if (at > 0 && scheme >= 0 && at > scheme)
+        {
+            connection = connection[..(scheme + 3)] + "***" + connection[at..];
+        }
+
+        return string.Join(',', connection.Split(',').Select(part =>
+            part.StartsWith("password=", StringComparison.OrdinalIgnoreCase) || part.StartsWith("token=", StringComparison.OrdinalIgnoreCase)
+                ? part[..(part.IndexOf('=', StringComparison.Ordinal) + 1)] + "***"
+                : part));
+    }
+}
+
+/// <summary>The services the host starts with: backends already created, in priority order.</summary>
+public sealed class ServiceTopology : IAsyncDisposable
+{
+    private bool _handedOver;
+
+    internal ServiceTopology(FaultInjectingBackend primary, IReadOnlyList<(string Id, FaultInjectingBackend Backend)> backups)
+    {
+        Primary = primary;
+        Backups = backups;
+    }
+
+    public FaultInjectingBackend Primary { get; }
+
+    public IReadOnlyList<(string Id, FaultInjectingBackend Backend)> Backups { get; }
+
+    /// <summary>
+    /// Creates every backend of <paramref name="settings"/>; each connection that cannot be used adds a
+    /// problem (redacted) and the topology is null. Creating never waits for a server.
+    /// </summary>
+    public static async Task<ServiceTopology?> TryCreateAsync(Configuration.HostSettings settings, BackendProvisioner provisioner, List<string> problems)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(provisioner);
+        ArgumentNullException.ThrowIfNull(problems);
+        var created = new List<(string Id, FaultInjectingBackend? Backend)>
+        {
+            (Configuration.HostSettings.PrimaryServiceId, TryCreate(provisioner, Configuration.HostSettings.PrimaryServiceId, settings.PrimaryConnection, "--primary", problems)),
+        };
+        for (var i = 0; i < settings.BackupConnections.Count; i++)
+        {
+            var id = Configuration.HostSettings.BackupServiceId(i);
+            created.Add((id, TryCreate(provisioner, id, settings.BackupConnections[i], $"--backup #{i + 1} ({id})", problems)));
+        }
+
+        if (created.Any(c => c.Backend is null))
+        {
+            foreach (var (_, backend) in created)
+            {
+                if (backend is not null)
+                {
+                    await backend.DisposeAsync();
+                }
+            }
+
+            return null;
+        }
+
+        return new ServiceTopology(created[0].Backend!, [.. created.Skip(1).Select(c => (c.Id, c.Backend!))]);
+    }
+
+    /// <summary>Marks the backends as owned by the engine (which disposes them).</summary>
+    internal void HandOver() => _handedOver = true;
+
+    /// <summary>Disposes the backends unless the engine took them.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_handedOver)
+        {
+            return;
+        }
+
+        await Primary.DisposeAsync();
+        foreach (var (_, backend) in Backups)
+        {
+            await backend.DisposeAsync();
+        }
+    }
+
+    private static FaultInjectingBackend? TryCreate(BackendProvisioner provisioner, string id, string connection, string source, List<string> problems)
+    {
+        try
+        {
+            return provisioner.Create(id, connection);
+        }
+        catch (ArgumentException ex)
+        {
+            problems.Add($"{source}: {ArgumentMessages.WithoutParameterSuffix(ex)}");
+            return null;
+        }
+    }
+}

@@ -1,0 +1,158 @@
+using CacheFailover.Engine;
+using CacheFailoverMcp.Configuration;
+using CacheFailoverMcp.Tools.Results;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.HostFiltering;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using ModelContextProtocol.AspNetCore;
+using Serilog;
+using ILogger = Microsoft.Extensions.Logging.ILogger;
+
+namespace CacheFailoverMcp.Hosting;
+
+/// <summary>
+/// One executable, two transports: a generic host for stdio (no web server at all), a slim
+/// ASP.NET Core host for HTTP. Both log through Serilog to stderr only.
+/// </summary>
+public sealed partial class McpHost
+{
+    /// <summary>The unauthenticated liveness endpoint.</summary>
+    public const string HealthPath = "/healthz";
+
+    /// <summary>The MCP Streamable HTTP endpoint.</summary>
+    public const string McpPath = "/mcp";
+
+    private readonly HostApplicationBuilder? _stdio;
+    private readonly WebApplicationBuilder? _http;
+    private readonly HostSettings _settings;
+
+    private McpHost(HostSettings settings, HostApplicationBuilder? stdio, WebApplicationBuilder? http)
+    {
+        _settings = settings;
+        _stdio = stdio;
+        _http = http;
+    }
+
+    public IServiceCollection Services => _stdio?.Services ?? _http!.Services;
+
+    /// <summary>Creates the host for <paramref name="settings"/>' transport, logging through <paramref name="logger"/>.</summary>
+    public static McpHost Create(HostSettings settings, Serilog.Core.Logger logger)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        // Args are not passed on: the command line was already read (with its shortcuts) into settings.
+        McpHost host;
+        if (settings.Transport == McpTransportKind.Http)
+        {
+            var web = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+            web.WebHost.UseUrls([.. settings.Urls.Select(u => u.GetLeftPart(UriPartial.Authority))]);
+            web.Services.Configure<HostFilteringOptions>(o =>
+            {
+                o.AllowedHosts = [.. settings.AllowedHosts];
+                o.AllowEmptyHosts = false;
+            });
+            web.Services.AddHostFiltering(_ => { });
+            host = new McpHost(settings, null, web);
+            web.Logging.ClearProviders();
+        }
+        else
+        {
+            var generic = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
+            generic.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+            host = new McpHost(settings, generic, null);
+            generic.Logging.ClearProviders();
+        }
+
+        host.Services.AddSerilog(logger, dispose: false);
+        return host;
+    }
+
+    /// <summary>Adds the transport the settings ask for.</summary>
+    public void AddTransport(IMcpServerBuilder mcp)
+    {
+        ArgumentNullException.ThrowIfNull(mcp);
+        if (_http is null)
+        {
+            mcp.WithStdioServerTransport();
+            return;
+        }
+
+        mcp.WithHttpTransport(options =>
+        {
+            if (_settings.LegacySse)
+            {
+                // The older HTTP+SSE transport keeps a session in memory, so it needs stateful mode;
+                // Streamable HTTP clients still get the same tools on /mcp.
+                options.SessionMode = HttpServerSessionMode.StatefulForInitializeClients;
+#pragma warning disable MCP9004 // Obsolete legacy SSE: the issue asks for it behind --legacy-sse, same tools, same auth.
+                options.EnableLegacySse = true;
+#pragma warning restore MCP9004
+            }
+        });
+    }
+
+    /// <summary>Builds and runs until stdin closes (stdio), SIGTERM or Ctrl+C. Returns the process exit code.</summary>
+    public async Task<int> RunAsync()
+    {
+        // RunAsync disposes the host (and with it the engine and every backend) when it returns.
+        if (_stdio is not null)
+        {
+            await _stdio.Build().RunAsync();
+            return 0;
+        }
+
+        var app = _http!.Build();
+        MapHttp(app, _settings);
+        var logger = app.Services.GetRequiredService<ILogger<McpHost>>();
+        try
+        {
+            await app.RunAsync();
+            return 0;
+        }
+        catch (IOException ex)
+        {
+            // Kestrel could not bind (address in use, no permission): say so plainly and exit non-zero.
+            var urls = string.Join(", ", _settings.Urls.Select(u => u.GetLeftPart(UriPartial.Authority)));
+            LogCannotListen(logger, urls, ex.Message);
+            return 1;
+        }
+    }
+
+    [LoggerMessage(EventId = 2200, EventName = "CannotListen", Level = LogLevel.Critical, Message = "Cannot serve HTTP on {Urls}: {Reason}")]
+    private static partial void LogCannotListen(ILogger logger, string urls, string reason);
+
+    private static void MapHttp(WebApplication app, HostSettings settings)
+    {
+        app.UseHostFiltering();
+        if (settings.AuthToken is { } token)
+        {
+            app.UseMiddleware<BearerTokenMiddleware>(token);
+        }
+
+        if (settings.LegacySse)
+        {
+            // The SDK maps the legacy pair under the MCP prefix; serve them at /sse and /message too.
+            app.Use((context, next) =>
+            {
+                if (context.Request.Path.Equals("/sse", StringComparison.Ordinal) || context.Request.Path.Equals("/message", StringComparison.Ordinal))
+                {
+                    context.Request.Path = McpPath + context.Request.Path;
+                }
+
+                return next(context);
+            });
+        }
+
+        app.UseRouting();
+        app.MapGet(HealthPath, (RequestDelegate)(context =>
+        {
+            var engine = context.RequestServices.GetRequiredService<FailoverEngine>();
+            var body = new HealthzResult("ok", engine.Status.ToWireName(), engine.Epoch, engine.ActiveServiceId);
+            return context.Response.WriteAsJsonAsync(body, ToolJsonContext.Default.HealthzResult, cancellationToken: context.RequestAborted);
+        }));
+        app.MapMcp(McpPath);
+    }
+}

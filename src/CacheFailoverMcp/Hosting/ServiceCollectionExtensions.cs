@@ -1,0 +1,96 @@
+using System.Reflection;
+using CacheFailover.DependencyInjection;
+using CacheFailover.Drills;
+using CacheFailover.Engine;
+using CacheFailoverMcp.Configuration;
+using CacheFailoverMcp.Tools;
+using CacheFailoverMcp.Tools.Results;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+
+namespace CacheFailoverMcp.Hosting;
+
+/// <summary>The host's registrations: the engine and the MCP server (transport added separately).</summary>
+public static class ServiceCollectionExtensions
+{
+    /// <summary>
+    /// The failover engine over <paramref name="topology"/>'s backends (which it then owns), started
+    /// and stopped with the host, plus what the tools need next to it.
+    /// </summary>
+    public static IServiceCollection AddFailoverEngine(this IServiceCollection services, HostSettings settings, BackendProvisioner provisioner, ServiceTopology topology)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(provisioner);
+        ArgumentNullException.ThrowIfNull(topology);
+        services.AddSingleton(settings);
+        services.AddSingleton(provisioner);
+        services.AddSingleton(sp => new AuditTrail(settings.AuditCapacity, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AuditTrail>>()));
+        services.AddCacheFailover(engine =>
+        {
+            engine.Options = settings.Failover;
+            engine.WithPrimary(HostSettings.PrimaryServiceId, topology.Primary);
+            foreach (var (id, backend) in topology.Backups)
+            {
+                engine.AddBackup(id, backend);
+            }
+
+            topology.HandOver();
+        });
+        services.AddSingleton(sp => new FailoverDrillRunner(sp.GetRequiredService<FailoverEngine>(), sp.GetService<ILoggerFactory>()));
+        services.AddSingleton<DrillCoordinator>();
+        return services;
+    }
+
+    /// <summary>
+    /// The MCP server: every read-only tool, the mutating ones unless <see cref="HostSettings.ReadOnly"/>
+    /// (then they are not registered at all), and the call filter that checks arguments, maps errors and audits.
+    /// </summary>
+    public static IMcpServerBuilder AddFailoverMcpServer(this IServiceCollection services, HostSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(settings);
+        services.AddSingleton<ToolArgumentValidator>();
+        services.AddSingleton<ToolCallGuard>();
+        services.AddSingleton<IPostConfigureOptions<McpServerOptions>, ToolSchemaSimplifier>();
+        services.AddHostedService<StartupBanner>();
+        var json = ToolJson.Options;
+        var builder = services
+            .AddMcpServer(options =>
+            {
+                options.ServerInfo = new Implementation
+                {
+                    Name = "cache-failover-mcp",
+                    Title = "Cache failover",
+                    Version = typeof(ServiceCollectionExtensions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "1.0.0",
+                };
+                options.ServerInstructions = Instructions(settings.ReadOnly);
+            })
+            .WithRequestFilters(filters => filters.AddCallToolFilter(ToolCallGuard.Filter))
+            .WithTools<StatusTools>(json)
+            .WithTools<CacheReadTools>(json);
+
+        if (!settings.ReadOnly)
+        {
+            builder
+                .WithTools<ConfigurationTools>(json)
+                .WithTools<FailoverControlTools>(json)
+                .WithTools<ServiceRegistrationTools>(json)
+                .WithTools<DrillTools>(json)
+                .WithTools<CacheWriteTools>(json);
+        }
+
+        return builder;
+    }
+
+    private static string Instructions(bool readOnly) =>
+        "This server fronts a primary cache and its backups with a failover engine. Start with get_cache_failover_status to see which service serves "
+        + "and how healthy each one is; get_failover_events and get_failover_performance_metrics explain what happened and how fast. "
+        + (readOnly
+            ? "It runs read-only: failover cannot be steered from here."
+            : "trigger_manual_failover and trigger_manual_recovery move traffic; configure_cache_failover changes thresholds all-or-nothing; "
+              + "test_cache_failover_scenario runs a drill (mode simulate touches nothing live). Every change is audited.");
+}

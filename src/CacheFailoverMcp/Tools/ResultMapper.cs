@@ -1,0 +1,97 @@
+using CacheFailover.Engine;
+using CacheFailover.Options;
+using CacheFailoverMcp.Tools.Results;
+
+namespace CacheFailoverMcp.Tools;
+
+/// <summary>Engine snapshots → wire records (snake_case names, enums as their wire names).</summary>
+internal static class ResultMapper
+{
+    public static FailoverStatusResult ToStatus(FailoverStatusSnapshot snapshot, bool readOnly) => new(
+        snapshot.Status.ToWireName(),
+        snapshot.Epoch,
+        snapshot.ActiveServiceId,
+        snapshot.PrimaryServiceId,
+        snapshot.StatusSince,
+        snapshot.Options.EnableFailover,
+        snapshot.Options.AutoRecoveryEnabled,
+        snapshot.AutoRecoverySuspended,
+        snapshot.PrimaryHeldDownUntil,
+        readOnly,
+        [.. snapshot.Services.Select(ToService)],
+        new JournalStatusResult(snapshot.Journal.PendingKeys, snapshot.Journal.Capacity, snapshot.Journal.Overflowed, snapshot.Journal.PrimaryDirty, snapshot.Journal.DirtyReason),
+        [.. snapshot.RecentEvents.Select(ToEvent)]);
+
+    public static ServiceStatusResult ToService(ServiceSnapshot service) => new(
+        service.ServiceId,
+        service.Role.ToWireName(),
+        service.Priority,
+        service.Endpoint,
+        service.Health.ToWireName(),
+        service.IsActive,
+        service.ConsecutiveFailures,
+        service.ConsecutiveSuccesses,
+        Round(service.SuccessRate),
+        Round(service.AvgResponseMs),
+        Round(service.P95ResponseMs),
+        Round(service.BaselineResponseMs),
+        service.LastCheckAt,
+        service.LastError,
+        service.ActiveFault);
+
+    public static FailoverEventResult ToEvent(FailoverEvent e) => new(
+        e.Id,
+        e.Kind.ToWireName(),
+        e.Success,
+        e.Trigger.ToWireName(),
+        e.FromServiceId,
+        e.ToServiceId,
+        e.Epoch,
+        e.Reason,
+        e.StartedAt,
+        Round(e.Detection?.TotalMilliseconds),
+        Round(e.Duration.TotalMilliseconds),
+        e.Error,
+        e.ReconciledKeys,
+        e.IsAutomatic);
+
+    public static FailoverConfigurationResult ToConfiguration(FailoverOptions o) => new(
+        o.EnableFailover,
+        o.HealthCheckIntervalSeconds,
+        o.HealthCheckTimeoutSeconds,
+        o.FailureThreshold,
+        o.RecoveryThreshold,
+        o.TimeoutThresholdMs,
+        o.PerformanceDegradationThreshold,
+        o.AutoRecoveryEnabled,
+        o.AutoRecoveryDelaySeconds,
+        o.CascadeFailoverEnabled,
+        o.MaxFailoverAttempts);
+
+    public static PerformanceMetricsResult ToMetrics(PerformanceSnapshot snapshot, int pendingKeys)
+    {
+        var services = snapshot.Services.Select(s => new ServicePerformanceResult(
+            s.ServiceId, s.Total, s.Succeeded, s.Failed, s.Retried,
+            Round(s.P50Ms), Round(s.P95Ms), Round(s.P99Ms), Round(s.MaxMs), Round(s.MeanMs),
+            s.HealthChecksSucceeded, s.HealthChecksFailed)).ToList();
+        return new PerformanceMetricsResult(
+            snapshot.WindowSeconds,
+            new OperationTotalsResult(services.Sum(s => s.Total), services.Sum(s => s.Succeeded), services.Sum(s => s.Failed), services.Sum(s => s.Retried)),
+            services,
+            ToSwitch(snapshot.Failovers),
+            ToSwitch(snapshot.Recoveries),
+            new HealthCheckTotalsResult(services.Sum(s => s.HealthChecksSucceeded), services.Sum(s => s.HealthChecksFailed)),
+            new JournalMetricsResult(snapshot.JournalInvalidatedKeys, Round(snapshot.LastInvalidationMs), pendingKeys),
+            snapshot.SecondsInStatus.ToDictionary(p => p.Key, p => Round(p.Value), StringComparer.Ordinal));
+    }
+
+    private static SwitchMetricsResult ToSwitch(SwitchPerformance s) => new(
+        s.Count, s.Succeeded, s.Failed, s.ByTrigger,
+        Round(s.LastDetectionMs), Round(s.AvgDetectionMs), Round(s.MaxDetectionMs),
+        Round(s.LastSwitchMs), Round(s.AvgSwitchMs), Round(s.MaxSwitchMs));
+
+    /// <summary>Three decimals are plenty for milliseconds and rates, and keep the JSON readable.</summary>
+    public static double Round(double value) => double.IsFinite(value) ? Math.Round(value, 3) : 0;
+
+    public static double? Round(double? value) => value is { } v ? Round(v) : null;
+}

@@ -1,0 +1,77 @@
+using System.ComponentModel;
+using System.Text.Json;
+
+namespace CacheFailoverMcp.Tools.Results;
+
+/// <summary>Output of <c>get_cache_failover_status</c>. Field names are snake_case on the wire.</summary>
+public sealed record FailoverStatusResult(
+    [property: Description("active (primary serving, no failover since start), failing_over, failed_over (a backup serves), recovering, or recovered (primary serving again after a failover).")] string Status,
+    [property: Description("Grows by one at every switch of the serving service.")] long Epoch,
+    string ActiveServiceId,
+    string PrimaryServiceId,
+    DateTimeOffset StatusSince,
+    bool FailoverEnabled,
+    bool AutoRecoveryEnabled,
+    [property: Description("True after a manual failover: automatic recovery waits for trigger_manual_recovery.")] bool AutoRecoverySuspended,
+    [property: Description("Earliest time an automatic recovery may happen (anti-flapping hold-down), or null.")] DateTimeOffset? PrimaryHeldDownUntil,
+    bool ReadOnly,
+    IReadOnlyList<ServiceStatusResult> Services,
+    JournalStatusResult Journal,
+    IReadOnlyList<FailoverEventResult> RecentEvents);
+
+/// <summary>One cache service as the status shows it; <c>endpoint</c> has secrets redacted.</summary>
+public sealed record ServiceStatusResult(
+    string ServiceId,
+    string Role,
+    int Priority,
+    [property: Description("Where the service is, with passwords and tokens replaced by ***.")] string Endpoint,
+    [property: Description("healthy, degraded, unhealthy or unknown.")] string Health,
+    bool IsActive,
+    int ConsecutiveFailures,
+    int ConsecutiveSuccesses,
+    double SuccessRate,
+    double AvgResponseMs,
+    double P95ResponseMs,
+    double? BaselineResponseMs,
+    DateTimeOffset? LastCheckAt,
+    string? LastError,
+    [property: Description("The fault a live drill is injecting into this service, or null.")] string? InjectedFault);
+
+/// <summary>The failback journal: keys written while a backup served, to invalidate on the primary before it serves again.</summary>
+public sealed record JournalStatusResult(
+    [property: Description("Keys written or deleted while a backup served; they are invalidated on the primary before it serves again.")] int PendingKeys,
+    int Capacity,
+    bool Overflowed,
+    [property: Description("True when the primary may hold stale values it cannot be reconciled from (journal overflowed); it serves again only after a recovery with flush_dirty_primary.")] bool PrimaryDirty,
+    string? DirtyReason);
+
+/// <summary>One failover or recovery, successful or not.</summary>
+public sealed record FailoverEventResult(
+    long EventId,
+    string Kind,
+    bool Success,
+    string Trigger,
+    string FromServiceId,
+    string? ToServiceId,
+    long Epoch,
+    string Reason,
+    DateTimeOffset StartedAt,
+    [property: Description("From the first failure seen to the decision; null for manual events.")] double? DetectionMs,
+    [property: Description("From the decision to the new service serving (or to giving up).")] double DurationMs,
+    string? Error,
+    long ReconciledKeys,
+    bool Automatic);
+
+/// <summary>Output of <c>get_failover_events</c>.</summary>
+public sealed record FailoverEventsResult(int Count, IReadOnlyList<FailoverEventResult> Events, IReadOnlyList<AuditEntryResult>? Audit);
+
+/// <summary>One call of a mutating tool, as the audit trail keeps it.</summary>
+public sealed record AuditEntryResult(
+    long AuditId,
+    DateTimeOffset At,
+    string Tool,
+    IReadOnlyDictionary<string, JsonElement> Arguments,
+    string Outcome,
+    string? Message,
+    long EpochBefore,
+    long EpochAfter);

@@ -1,0 +1,231 @@
+using CacheFailoverMcp.Configuration;
+using CacheFailoverMcp.Hosting;
+using Serilog.Events;
+
+namespace CacheFailoverMcp.Tests.Configuration;
+
+public sealed class HostSettingsLoaderTests
+{
+    private static readonly Dictionary<string, string> NoEnvironment = [];
+
+    private static SettingsLoadResult Load(string[] args, Dictionary<string, string>? environment = null, string? settingsFile = null)
+        => HostSettingsLoader.Load(args, environment ?? NoEnvironment, settingsFile);
+
+    [Fact]
+    public void Load_NothingGiven_UsesTheEmbeddedInMemoryPairOverStdio()
+    {
+        var result = Load([]);
+
+        Assert.Empty(result.Problems);
+        Assert.False(result.ShowHelp);
+        Assert.True(result.Settings.UsesEmbeddedDefault);
+        Assert.Equal("memory://primary", result.Settings.PrimaryConnection);
+        Assert.Equal(["memory://backup"], result.Settings.BackupConnections);
+        Assert.Equal(McpTransportKind.Stdio, result.Settings.Transport);
+        Assert.False(result.Settings.ReadOnly);
+        Assert.Equal(["http://127.0.0.1:3001/"], result.Settings.Urls.Select(u => u.ToString()));
+        Assert.True(result.Settings.BindsOnlyLoopback);
+        Assert.Equal(["localhost", "127.0.0.1", "[::1]"], result.Settings.AllowedHosts);
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("-h")]
+    [InlineData("-?")]
+    public void Load_Help_AsksForHelpEvenWithOtherProblems(string flag)
+    {
+        var result = Load(["--bogus", flag]);
+
+        Assert.True(result.ShowHelp);
+    }
+
+    [Fact]
+    public void Load_CommandLineShortcuts_SetEverything()
+    {
+        var result = Load([
+            "--primary", "redis://cache-a:6379", "--backup", "redis://cache-b:6379", "--backup=cache-c:6380,password=x",
+            "--read-only", "--transport", "http", "--urls", "http://127.0.0.1:4000", "--legacy-sse", "--log-level", "debug",
+            "--failure_threshold", "5", "--health-check-interval-seconds=2.5", "--health_check_timeout_seconds", "1", "--CacheFailover:AuditCapacity=7",
+        ]);
+
+        Assert.Empty(result.Problems);
+        var settings = result.Settings;
+        Assert.False(settings.UsesEmbeddedDefault);
+        Assert.Equal("redis://cache-a:6379", settings.PrimaryConnection);
+        Assert.Equal(["redis://cache-b:6379", "cache-c:6380,password=x"], settings.BackupConnections);
+        Assert.True(settings.ReadOnly);
+        Assert.Equal(McpTransportKind.Http, settings.Transport);
+        Assert.Equal(4000, settings.Urls.Single().Port);
+        Assert.True(settings.LegacySse);
+        Assert.Equal(LogEventLevel.Debug, settings.LogLevel);
+        Assert.Equal(5, settings.Failover.FailureThreshold);
+        Assert.Equal(2.5, settings.Failover.HealthCheckIntervalSeconds);
+        Assert.Equal(7, settings.AuditCapacity);
+    }
+
+    [Fact]
+    public void Load_EnvironmentShortcuts_SetServicesReadOnlyAndToken()
+    {
+        var result = Load([], new Dictionary<string, string>
+        {
+            ["CACHEFAILOVER_PRIMARY"] = "redis://a:6379",
+            ["CACHEFAILOVER_BACKUPS"] = "redis://b:6379, b2:6380,password=p,ssl=true ,memory://m",
+            ["CACHEFAILOVER_READ_ONLY"] = "true",
+            ["CACHEFAILOVER_TRANSPORT"] = "http",
+            ["CACHEFAILOVER_URLS"] = "http://0.0.0.0:3001",
+            ["CACHEFAILOVER_AUTH_TOKEN"] = "0123456789abcdef0123",
+            ["CacheFailover__Failover__recovery_threshold"] = "9",
+        });
+
+        Assert.Empty(result.Problems);
+        Assert.Equal("redis://a:6379", result.Settings.PrimaryConnection);
+        Assert.Equal(["redis://b:6379", "b2:6380,password=p,ssl=true", "memory://m"], result.Settings.BackupConnections);
+        Assert.True(result.Settings.ReadOnly);
+        Assert.Equal("0123456789abcdef0123", result.Settings.AuthToken);
+        Assert.False(result.Settings.BindsOnlyLoopback);
+        Assert.Equal(["*"], result.Settings.AllowedHosts);
+        Assert.Equal(9, result.Settings.Failover.RecoveryThreshold);
+    }
+
+    [Fact]
+    public void Load_CommandLineAndEnvironment_CommandLineWinsAndBackupListsAreNotMerged()
+    {
+        var result = Load(
+            ["--primary", "memory://cli", "--backup", "memory://cli-backup", "--transport", "stdio"],
+            new Dictionary<string, string>
+            {
+                ["CACHEFAILOVER_PRIMARY"] = "memory://env",
+                ["CACHEFAILOVER_BACKUPS"] = "memory://env-1,memory://env-2",
+                ["CACHEFAILOVER_TRANSPORT"] = "http",
+            });
+
+        Assert.Empty(result.Problems);
+        Assert.Equal("memory://cli", result.Settings.PrimaryConnection);
+        Assert.Equal(["memory://cli-backup"], result.Settings.BackupConnections);
+        Assert.Equal(McpTransportKind.Stdio, result.Settings.Transport);
+    }
+
+    [Fact]
+    public void Load_SettingsFile_IsTheLowestLayer()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"cachefailover-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, """
+            { "CacheFailover": { "Primary": "memory://file", "Backups": [ "memory://f1", "memory://f2" ], "Failover": { "failure_threshold": 4, "max_failover_attempts": 2 } } }
+            """);
+        try
+        {
+            var result = Load(["--max_failover_attempts", "5"], settingsFile: file);
+
+            Assert.Empty(result.Problems);
+            Assert.Equal("memory://file", result.Settings.PrimaryConnection);
+            Assert.Equal(["memory://f1", "memory://f2"], result.Settings.BackupConnections);
+            Assert.Equal(4, result.Settings.Failover.FailureThreshold);
+            Assert.Equal(5, result.Settings.Failover.MaxFailoverAttempts);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void Load_ManyProblems_ListsEveryOne()
+    {
+        var result = Load([
+            "--backup", "memory://b", "--transport", "http", "--urls", "http://0.0.0.0:3001;ftp://x", "--bogus", "stray",
+            "--failure_threshold", "zero", "--recovery_threshold", "0", "--log-level", "loud", "--read-only=maybe", "--auth-token",
+        ]);
+
+        Assert.Equal(
+            [
+                "unknown option '--bogus'; run with --help for the list.",
+                "unexpected argument 'stray': options start with '--'; run with --help for the list.",
+                "--auth-token needs a value (--auth-token <value> or --auth-token=<value>).",
+                "1 backup(s) given but no primary: set --primary or CACHEFAILOVER_PRIMARY (or give neither to use the embedded in-memory pair).",
+                "--urls entry 'ftp://x' is not valid: use http://HOST:PORT or https://HOST:PORT with no path (e.g. http://127.0.0.1:3001).",
+                "--read-only must be true or false (got 'maybe').",
+                "failure_threshold must be a whole number (got 'zero').",
+                "recovery_threshold must be an integer between 1 and 100 (got 0).",
+                "--log-level must be one of verbose, debug, information, warning, error, fatal (got 'loud').",
+                "--urls http://0.0.0.0:3001/ is not a loopback address, so HTTP clients must authenticate: set a bearer token with --auth-token or CACHEFAILOVER_AUTH_TOKEN (at least 16 characters), or bind 127.0.0.1.",
+            ],
+            result.Problems);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:3001", true)]
+    [InlineData("http://localhost:3001", true)]
+    [InlineData("http://[::1]:3001", true)]
+    [InlineData("http://127.0.0.2:3001", true)]
+    [InlineData("http://0.0.0.0:3001", false)]
+    [InlineData("http://*:3001", false)]
+    [InlineData("http://[::]:3001", false)]
+    [InlineData("http://192.168.1.10:3001", false)]
+    [InlineData("http://cache-admin.example:3001", false)]
+    public void Load_HttpWithoutToken_RefusesEveryNonLoopbackBind(string url, bool loopback)
+    {
+        var result = Load(["--transport", "http", "--urls", url]);
+
+        Assert.Equal(loopback, result.Problems.Count == 0);
+        Assert.Equal(loopback, result.Settings.BindsOnlyLoopback);
+    }
+
+    [Fact]
+    public void Load_ShortToken_IsAProblem()
+    {
+        var result = Load(["--transport", "http", "--auth-token", "short"]);
+
+        Assert.Equal(["the auth token is too short (5 characters): use at least 16 random characters."], result.Problems);
+    }
+
+    [Fact]
+    public void Load_UnknownFailoverOptionInSettings_NamesTheKnownOnes()
+    {
+        var result = Load([], new Dictionary<string, string> { ["CacheFailover__Failover__failure_treshold"] = "3" });
+
+        var problem = Assert.Single(result.Problems);
+        Assert.StartsWith("unknown failover option 'failure_treshold'; known options: enable_failover, health_check_interval_seconds", problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("a:1,b:2", new[] { "a:1", "b:2" })]
+    [InlineData("a:1,password=x,b:2,password=y", new[] { "a:1,password=x", "b:2,password=y" })]
+    [InlineData("redis://u:p@a:1,redis://b:2", new[] { "redis://u:p@a:1", "redis://b:2" })]
+    [InlineData("s1:26379,s2:26379,serviceName=m; memory://x", new[] { "s1:26379,s2:26379,serviceName=m", "memory://x" })]
+    public void SplitConnectionList_CommasAndSemicolons_KeepConfigurationStringsWhole(string text, string[] expected)
+    {
+        Assert.Equal(expected, HostSettingsLoader.SplitConnectionList(text));
+    }
+
+    [Fact]
+    public async Task PrepareAsync_BadConnectionsAndBadOptions_OneMessageNamesEveryProblemWithoutSecrets()
+    {
+        var stderr = new StringWriter();
+
+        var startup = await HostStartup.PrepareAsync(
+            ["--primary", "redis://admin:hunter2secret@localhost:99999", "--backup", "gopher://old", "--failure_threshold", "0"],
+            NoEnvironment,
+            null,
+            stderr);
+
+        Assert.Equal(2, startup.ExitCode);
+        var text = stderr.ToString();
+        Assert.StartsWith("CacheFailoverMcp cannot start: the configuration has 3 problems:", text, StringComparison.Ordinal);
+        Assert.Contains("failure_threshold must be an integer between 1 and 100 (got 0).", text, StringComparison.Ordinal);
+        Assert.Contains("--primary: ", text, StringComparison.Ordinal);
+        Assert.Contains("--backup #1 (backup-1): 'gopher://old' is not a connection this server understands", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2secret", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PrepareAsync_Help_WritesUsageAndExitsZero()
+    {
+        var stderr = new StringWriter();
+
+        var startup = await HostStartup.PrepareAsync(["--help"], NoEnvironment, null, stderr);
+
+        Assert.Equal(0, startup.ExitCode);
+        Assert.Contains("--primary <connection>", stderr.ToString(), StringComparison.Ordinal);
+        Assert.Contains("--failure_threshold <integer>", stderr.ToString(), StringComparison.Ordinal);
+    }
+}
