@@ -1,0 +1,21 @@
+namespace CacheFailover.Bench.Infrastructure;
+
+/// <summary>Finds the repository (the directory with CacheFailoverMcp.sln) from the working directory or the binary.</summary>
+internal static class RepoPaths
+{
+    public static string ResultsDirectory()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
+            {
+                if (File.Exists(Path.Combine(directory.FullName, "CacheFailoverMcp.sln")))
+                {
+                    return Path.Combine(directory.FullName, "bench", "results");
+                }
+            }
+        }
+
+        return Path.Combine(Directory.GetCurrentDirectory(), "bench-results");
+    }
+}
