@@ -7,9 +7,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash tests/require-redis.sh
-  $sudo apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server >&2
-fi
 
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
