@@ -176,10 +176,11 @@ internal sealed class DrillPlan
                 var detectable = slow.TotalMilliseconds > margin && slow.TotalMilliseconds >= options.DegradationMinimumDeltaMs;
                 var slowSamples = Math.Min(samples, (int)Math.Floor(samples * margin / Math.Max(slow.TotalMilliseconds, 0.001)) + 1);
                 expectFailover = canFailOver && detectable;
-                detection = ((slow + baseline + finePace) * slowSamples) + DegradationCheckInterval + (finePace * 2) + slack;
+                var sustain = TimeSpan.FromMilliseconds(options.DegradationSustainMs);
+                detection = ((slow + baseline + finePace) * slowSamples) + sustain + DegradationCheckInterval + (finePace * 2) + slack;
                 triggers.Add(FailoverTrigger.PerformanceDegradation);
                 failoverPart = detectable
-                    ? $"a primary {Format(slow)} slower than its {Format(baseline)} baseline (more than performance_degradation_threshold = {options.PerformanceDegradationThreshold.ToString("0.##", CultureInfo.InvariantCulture)} over it) fails over to a faster healthy backup once {slowSamples} slow sample(s) show it (performance_degradation, within {Format(detection)} of the fault)"
+                    ? $"a primary {Format(slow)} slower than its {Format(baseline)} baseline (more than performance_degradation_threshold = {options.PerformanceDegradationThreshold.ToString("0.##", CultureInfo.InvariantCulture)} over it) fails over to a faster healthy backup once {slowSamples} slow sample(s) show it and it lasts degradation_sustain_ms = {Format(sustain)} (performance_degradation, within {Format(detection)} of the fault)"
                     : $"a slowdown that stays under the deadlines ({Format(slow)}) does not exceed the degradation threshold over a {Format(baseline)} baseline, so nothing switches";
                 break;
             }

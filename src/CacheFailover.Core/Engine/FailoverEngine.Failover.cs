@@ -158,19 +158,25 @@ public sealed partial class FailoverEngine
     }
 
     /// <summary>
-    /// Fails over for sustained slowness when a clearly faster, healthy candidate exists. Checked at
-    /// most every 100 ms so the hot path stays cheap.
+    /// Fails over for sustained slowness (degraded for at least <c>degradation_sustain_ms</c>) when a
+    /// clearly faster, healthy candidate exists. Checked at most every 100 ms so the hot path stays cheap.
     /// </summary>
-    private async ValueTask CheckDegradationAsync(CacheService service, ServingState state, FailoverOptions options)
+    private ValueTask CheckDegradationAsync(CacheService service, ServingState state, FailoverOptions options, long nowTimestamp)
     {
-        var now = _time.GetTimestamp();
-        var next = Interlocked.Read(ref _nextDegradationCheck);
-        if (now < next || Interlocked.CompareExchange(ref _nextDegradationCheck, now + (long)(DegradationCheckInterval.TotalSeconds * _time.TimestampFrequency), next) != next)
+        var next = Volatile.Read(ref _nextDegradationCheck);
+        if (nowTimestamp < next || Interlocked.CompareExchange(ref _nextDegradationCheck, nowTimestamp + (long)(DegradationCheckInterval.TotalSeconds * _time.TimestampFrequency), next) != next)
         {
-            return;
+            return ValueTask.CompletedTask;
         }
 
-        if (!service.Health.IsDegraded(options) || service.Health.LatencyEstimate is not { } slow)
+        return FailOverIfDegradedAsync(service, state, options, nowTimestamp);
+    }
+
+    private async ValueTask FailOverIfDegradedAsync(CacheService service, ServingState state, FailoverOptions options, long nowTimestamp)
+    {
+        if (service.Health.DegradedFor(nowTimestamp, options) is not { } degradedFor
+            || degradedFor.TotalMilliseconds < options.DegradationSustainMs
+            || service.Health.WorstRecentLatency is not { } slow)
         {
             return;
         }
@@ -181,7 +187,7 @@ public sealed partial class FailoverEngine
             return;
         }
 
-        var reason = $"'{service.Id}' averages {slow.TotalMilliseconds:0.###} ms, more than {options.PerformanceDegradationThreshold:P0} over its baseline; '{better.Id}' answers in {better.Health.LatencyEstimate?.TotalMilliseconds:0.###} ms";
+        var reason = $"'{service.Id}' has averaged {slow.TotalMilliseconds:0.###} ms for {degradedFor.TotalMilliseconds:0} ms, more than {options.PerformanceDegradationThreshold:P0} over its baseline; '{better.Id}' answers in {better.Health.LatencyEstimate?.TotalMilliseconds:0.###} ms";
         var trigger = service.IsPrimary ? FailoverTrigger.PerformanceDegradation : (options.CascadeFailoverEnabled ? FailoverTrigger.CascadeFailure : (FailoverTrigger?)null);
         if (trigger is { } t)
         {

@@ -139,7 +139,7 @@ public sealed partial class FailoverEngine
             else if (health == ServiceHealth.Degraded)
             {
                 Interlocked.Exchange(ref _nextDegradationCheck, 0);
-                await CheckDegradationAsync(active, state, options);
+                await CheckDegradationAsync(active, state, options, _time.GetTimestamp());
             }
         }
 

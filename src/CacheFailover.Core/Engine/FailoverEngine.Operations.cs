@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using CacheFailover.Backends;
 using CacheFailover.Services;
@@ -11,6 +12,7 @@ public sealed partial class FailoverEngine
     private long _nextDegradationCheck;
 
     /// <summary>Reads a value from the serving service; null when missing.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default)
         => (await ExecuteAsync<GetOperation, byte[]?>(new GetOperation(key), cancellationToken)).Value;
 
@@ -19,6 +21,7 @@ public sealed partial class FailoverEngine
         => ExecuteAsync<GetOperation, byte[]?>(new GetOperation(key), cancellationToken);
 
     /// <summary>Writes a value to the serving service (journaled while a backup serves).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SetAsync(string key, ReadOnlyMemory<byte> value, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default)
         => await ExecuteAsync<SetOperation, bool>(new SetOperation(key, value, timeToLive), cancellationToken);
 
@@ -27,6 +30,7 @@ public sealed partial class FailoverEngine
         => ExecuteAsync<SetOperation, bool>(new SetOperation(key, value, timeToLive), cancellationToken);
 
     /// <summary>Deletes a key on the serving service (journaled while a backup serves); true when it existed there.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
         => (await ExecuteAsync<DeleteOperation, bool>(new DeleteOperation(key), cancellationToken)).Value;
 
@@ -35,6 +39,7 @@ public sealed partial class FailoverEngine
         => ExecuteAsync<DeleteOperation, bool>(new DeleteOperation(key), cancellationToken);
 
     /// <summary>True when the key exists on the serving service.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> ExistsAsync(string key, CancellationToken cancellationToken = default)
         => (await ExecuteAsync<ExistsOperation, bool>(new ExistsOperation(key), cancellationToken)).Value;
 
@@ -50,6 +55,7 @@ public sealed partial class FailoverEngine
     /// outcome is unknown is retried only when it is safe to repeat (I4).
     /// </summary>
     /// <remarks>Generic over a struct operation so that the healthy path allocates nothing.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     internal async ValueTask<CacheResult<T>> ExecuteAsync<TOperation, T>(TOperation operation, CancellationToken cancellationToken)
         where TOperation : struct, IEngineOperation<T>
     {
@@ -87,12 +93,13 @@ public sealed partial class FailoverEngine
                 var value = pending.IsCompletedSuccessfully
                     ? pending.Result
                     : await WithDeadlineAsync(pending, service, options.OperationTimeout, options.TimeoutThresholdMs, cancellationToken, state.EpochEnded.Token);
-                var elapsed = _time.GetElapsedTime(started);
-                service.Health.RecordSuccess(elapsed, options, attempts > 1);
+                var ended = _time.GetTimestamp();
+                var elapsed = _time.GetElapsedTime(started, ended);
+                service.Health.RecordSuccess(elapsed, ended, options, attempts > 1);
                 _metrics.Operation(service.Id, operation.Name, success: true, elapsed);
-                if (service == state.Active && options.EnableFailover)
+                if (options.EnableFailover)
                 {
-                    await CheckDegradationAsync(service, state, options);
+                    await CheckDegradationAsync(service, state, options, ended);
                 }
 
                 return new CacheResult<T>(value, service.Id, attempts, state.Epoch);

@@ -38,6 +38,7 @@ internal sealed class ServiceHealthTracker
     private int _consecutiveFailures;
     private int _consecutiveSuccesses;
     private int _consecutiveProbeSuccesses;
+    private long _degradedSince;
     private readonly long[] _recentProbes = new long[5];
     private int _recentProbeCount;
     private int _recentProbeNext;
@@ -65,7 +66,11 @@ internal sealed class ServiceHealthTracker
     }
 
     /// <summary>Records a successful operation and its latency.</summary>
-    public void RecordSuccess(TimeSpan latency, FailoverOptions options, bool retried = false)
+    /// <param name="latency">How long it took.</param>
+    /// <param name="endedTimestamp">When it ended (the caller has it already: one clock read less on the hot path).</param>
+    /// <param name="options">The options in force.</param>
+    /// <param name="retried">Whether it succeeded on a retry.</param>
+    public void RecordSuccess(TimeSpan latency, long endedTimestamp, FailoverOptions options, bool retried = false)
     {
         var ticks = latency.Ticks;
         lock (_lock)
@@ -78,7 +83,7 @@ internal sealed class ServiceHealthTracker
             _consecutiveSuccesses++;
             _streakStartTimestamp = null;
             _connectionDown = false;
-            var slice = CurrentSlice();
+            var slice = SliceAt(endedTimestamp);
             slice.Latency.Record(ticks);
             slice.Succeeded++;
             if (retried)
@@ -166,6 +171,7 @@ internal sealed class ServiceHealthTracker
             _recentProbeCount = 0;
             _recentProbeNext = 0;
             _consecutiveProbeSuccesses = 0;
+            _degradedSince = 0;
         }
     }
 
@@ -213,17 +219,7 @@ internal sealed class ServiceHealthTracker
     {
         lock (_lock)
         {
-            if (_baselineTicks is not { } baseline || _recentProbeCount == 0)
-            {
-                return false;
-            }
-
-            Span<long> probes = stackalloc long[_recentProbeCount];
-            _recentProbes.AsSpan(0, _recentProbeCount).CopyTo(probes);
-            probes.Sort();
-            var median = probes[probes.Length / 2];
-            var minimumDelta = options.DegradationMinimumDeltaMs * TimeSpan.TicksPerMillisecond;
-            return median > baseline * (1 + options.PerformanceDegradationThreshold) && median - baseline >= minimumDelta;
+            return IsProbeLatencyDegradedLocked(options);
         }
     }
 
@@ -257,6 +253,33 @@ internal sealed class ServiceHealthTracker
         }
     }
 
+    /// <summary>
+    /// How long the service has been degraded without a break, as seen by checks at
+    /// <paramref name="nowTimestamp"/>; zero when it is not degraded now (which also ends the run).
+    /// A failover for slowness needs a run of at least <c>degradation_sustain_ms</c>, so that a GC
+    /// pause or a burst of the application's own load is not mistaken for a slow server.
+    /// </summary>
+    public TimeSpan? DegradedFor(long nowTimestamp, FailoverOptions options)
+    {
+        lock (_lock)
+        {
+            // Operations alone under-weigh stalls (a closed loop of clients completes many fast
+            // operations between two stalls); probes arrive at arbitrary moments, like real traffic.
+            if (!IsDegradedLocked(options) && !IsProbeLatencyDegradedLocked(options))
+            {
+                _degradedSince = 0;
+                return null;
+            }
+
+            if (_degradedSince == 0)
+            {
+                _degradedSince = nowTimestamp;
+            }
+
+            return _time.GetElapsedTime(_degradedSince, nowTimestamp);
+        }
+    }
+
     /// <summary>The best latency estimate for choosing between services: recent operations, else probes; null when unknown.</summary>
     public TimeSpan? LatencyEstimate
     {
@@ -274,6 +297,29 @@ internal sealed class ServiceHealthTracker
         }
     }
 
+    /// <summary>The worse of recent operations' mean latency and recent probes' median: how slow the service is when judging degradation.</summary>
+    public TimeSpan? WorstRecentLatency
+    {
+        get
+        {
+            lock (_lock)
+            {
+                long? operations = _recentCount > 0 ? _recentSum / _recentCount : null;
+                long? probes = null;
+                if (_recentProbeCount > 0)
+                {
+                    Span<long> sorted = stackalloc long[_recentProbeCount];
+                    _recentProbes.AsSpan(0, _recentProbeCount).CopyTo(sorted);
+                    sorted.Sort();
+                    probes = sorted[sorted.Length / 2];
+                }
+
+                var worst = Math.Max(operations ?? 0, probes ?? 0);
+                return operations is null && probes is null ? null : TimeSpan.FromTicks(worst);
+            }
+        }
+    }
+
     /// <summary>Success rate over the rolling window; 1 when nothing was recorded.</summary>
     public double SuccessRate
     {
@@ -286,7 +332,7 @@ internal sealed class ServiceHealthTracker
         }
     }
 
-    /// <summary>An immutable picture for the status tool.</summary>
+    /// <summary>An immutable picture for the status tool. Response times come from operations, or from probes while the service has served none.</summary>
     public HealthSnapshot Snapshot(FailoverOptions options)
     {
         lock (_lock)
@@ -310,7 +356,7 @@ internal sealed class ServiceHealthTracker
                 _consecutiveSuccesses,
                 SuccessRateLocked(),
                 successes == 0 ? (_probeLatencyTicks ?? 0) / TimeSpan.TicksPerMillisecond : sum / successes / TimeSpan.TicksPerMillisecond,
-                histogram.Percentile(0.95).TotalMilliseconds,
+                successes == 0 ? (_probeLatencyTicks ?? 0) / TimeSpan.TicksPerMillisecond : histogram.Percentile(0.95).TotalMilliseconds,
                 _baselineTicks is { } b ? b / TimeSpan.TicksPerMillisecond : null,
                 _lastCheckAt,
                 _lastError);
@@ -365,7 +411,7 @@ internal sealed class ServiceHealthTracker
             return ServiceHealth.Unhealthy;
         }
 
-        if (_consecutiveFailures > 0 || IsDegradedLocked(options)
+        if (_consecutiveFailures > 0 || IsDegradedLocked(options) || IsProbeLatencyDegradedLocked(options)
             || (_windowCount >= options.DegradationMinimumSamples && SuccessRateLocked() < 0.9))
         {
             return ServiceHealth.Degraded;
@@ -384,6 +430,21 @@ internal sealed class ServiceHealthTracker
         var recent = (double)_recentSum / _recentCount;
         var minimumDelta = options.DegradationMinimumDeltaMs * TimeSpan.TicksPerMillisecond;
         return recent > baseline * (1 + options.PerformanceDegradationThreshold) && recent - baseline >= minimumDelta;
+    }
+
+    private bool IsProbeLatencyDegradedLocked(FailoverOptions options)
+    {
+        if (_baselineTicks is not { } baseline || _recentProbeCount < 3)
+        {
+            return false;
+        }
+
+        Span<long> probes = stackalloc long[_recentProbeCount];
+        _recentProbes.AsSpan(0, _recentProbeCount).CopyTo(probes);
+        probes.Sort();
+        var median = probes[probes.Length / 2];
+        var minimumDelta = options.DegradationMinimumDeltaMs * TimeSpan.TicksPerMillisecond;
+        return median > baseline * (1 + options.PerformanceDegradationThreshold) && median - baseline >= minimumDelta;
     }
 
     private double SuccessRateLocked() => _windowCount == 0 ? 1 : (_windowCount - _windowFailures) / (double)_windowCount;
@@ -449,9 +510,11 @@ internal sealed class ServiceHealthTracker
     // Slices are cut on the monotonic timestamp (cheaper than the UTC clock on the hot path, and immune to clock changes).
     private long SliceIndex(long timestamp) => timestamp / _sliceTimestampTicks;
 
-    private Slice CurrentSlice()
+    private Slice CurrentSlice() => SliceAt(_time.GetTimestamp());
+
+    private Slice SliceAt(long timestamp)
     {
-        var index = SliceIndex(_time.GetTimestamp());
+        var index = SliceIndex(timestamp);
         var slice = _slices[index % SliceCount];
         if (slice.Index != index)
         {

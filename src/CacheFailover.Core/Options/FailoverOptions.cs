@@ -57,10 +57,14 @@ public sealed record FailoverOptions
     public int DegradationMinimumSamples { get; init; } = 20;
 
     /// <summary>
-    /// Slowdowns smaller than this many milliseconds never count as degradation, so that noise on a
-    /// sub-millisecond baseline is not mistaken for a slow server. Default 1; 0 to 10000.
+    /// Slowdowns smaller than this many milliseconds never count as degradation, so that noise and
+    /// client-side queueing on a sub-millisecond baseline are not mistaken for a slow server.
+    /// Default 5; 0 to 10000.
     /// </summary>
-    public double DegradationMinimumDeltaMs { get; init; } = 1;
+    public double DegradationMinimumDeltaMs { get; init; } = 5;
+
+    /// <summary>How long degradation must last without a break before it fails over, in milliseconds. Default 500; 0 to 600000.</summary>
+    public double DegradationSustainMs { get; init; } = 500;
 
     /// <summary>First retry backoff in milliseconds (doubles per attempt, with jitter). Default 5; 0 to 10000.</summary>
     public double RetryBaseDelayMs { get; init; } = 5;

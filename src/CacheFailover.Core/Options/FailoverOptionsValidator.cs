@@ -27,6 +27,7 @@ public static class FailoverOptionsValidator
         Range(problems, "health_window_size", options.HealthWindowSize, 16, 65536);
         Range(problems, "degradation_minimum_samples", options.DegradationMinimumSamples, 5, 10000);
         Range(problems, "degradation_minimum_delta_ms", options.DegradationMinimumDeltaMs, 0, 10000);
+        Range(problems, "degradation_sustain_ms", options.DegradationSustainMs, 0, 600_000);
         Range(problems, "retry_base_delay_ms", options.RetryBaseDelayMs, 0, 10000);
         Range(problems, "event_history_capacity", options.EventHistoryCapacity, 10, 100_000);
         Range(problems, "max_hold_down_seconds", options.MaxHoldDownSeconds, 0, 86400);

@@ -21,6 +21,7 @@ internal static class OptionsDiff
         ("journal_capacity", o => o.JournalCapacity),
         ("invalidation_batch_size", o => o.InvalidationBatchSize),
         ("degradation_minimum_delta_ms", o => o.DegradationMinimumDeltaMs),
+        ("degradation_sustain_ms", o => o.DegradationSustainMs),
         ("retry_base_delay_ms", o => o.RetryBaseDelayMs),
         ("event_history_capacity", o => o.EventHistoryCapacity),
         ("max_hold_down_seconds", o => o.MaxHoldDownSeconds),

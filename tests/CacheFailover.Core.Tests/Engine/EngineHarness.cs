@@ -45,7 +45,7 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     public Service Backup2 => _services["backup2"];
 
-    /// <summary>Options that keep tests short: 1 s probes, 100 ms deadline, 60 s recovery delay.</summary>
+    /// <summary>Options that keep tests short: 1 s probes, 100 ms deadline, 60 s recovery delay, degradation judged at once.</summary>
     public static FailoverOptions FastOptions() => new()
     {
         HealthCheckIntervalSeconds = 1,
@@ -55,6 +55,10 @@ internal sealed class EngineHarness : IAsyncDisposable
         RecoveryThreshold = 3,
         AutoRecoveryDelaySeconds = 60,
         RetryBaseDelayMs = 0,
+
+        // Millisecond-scale test latencies: count a 1 ms slowdown, judge it at once (the sustain rule has its own test).
+        DegradationMinimumDeltaMs = 1,
+        DegradationSustainMs = 0,
     };
 
     public static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);

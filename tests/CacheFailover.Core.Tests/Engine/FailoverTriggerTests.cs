@@ -161,6 +161,46 @@ public class FailoverTriggerTests
         Assert.Equal("backup1", h.Engine.ActiveServiceId);
     }
 
+    [Fact]
+    public async Task PerformanceDegradation_ShorterThanSustainPeriod_DoesNotFailOver()
+    {
+        await using var h = new EngineHarness(FastOptions() with { DegradationSustainMs = 500 });
+        h.Primary.Latency.Latency = TimeSpan.FromMilliseconds(2);
+        h.Backup1.Latency.Latency = TimeSpan.FromMilliseconds(2);
+        await h.ProbeRoundsAsync(2);
+        for (var i = 0; i < 40; i++)
+        {
+            await h.Engine.GetAsync("k");
+        }
+
+        // A 300 ms burst of slowness (a GC pause, a load spike), then normal again: no failover.
+        h.Primary.Latency.Latency = TimeSpan.FromMilliseconds(10);
+        for (var i = 0; i < 30; i++)
+        {
+            await h.Engine.GetAsync("k");
+        }
+
+        h.Primary.Latency.Latency = TimeSpan.FromMilliseconds(2);
+        for (var i = 0; i < 100; i++)
+        {
+            await h.Engine.GetAsync("k");
+        }
+
+        Assert.Empty(h.Events);
+
+        // Slow for longer than 500 ms: failover.
+        var slowSince = h.Time.GetUtcNow();
+        h.Primary.Latency.Latency = TimeSpan.FromMilliseconds(10);
+        for (var i = 0; i < 100 && h.Events.Count == 0; i++)
+        {
+            await h.Engine.GetAsync("k");
+        }
+
+        var failover = Assert.Single(h.Events);
+        Assert.Equal(FailoverTrigger.PerformanceDegradation, failover.Trigger);
+        Assert.InRange(failover.StartedAt - slowSince, TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(800));
+    }
+
     [Theory]
     [InlineData(2.0, false)]
     [InlineData(6.0, true)]
