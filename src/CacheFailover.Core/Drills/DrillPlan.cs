@@ -152,7 +152,8 @@ internal sealed class DrillPlan
             case DrillScenario.PrimaryTimeout:
             {
                 expectFailover = canFailOver;
-                var byOperation = finePace + operationTimeout + slack;
+                // Operation deadlines share slots of 1/16 of the timeout: one fires up to a slot late.
+                var byOperation = finePace + (operationTimeout * 17 / 16) + slack;
                 var byProbesBest = (interval * (options.FailureThreshold - 1)) + probeTimeout;
                 var byProbesWorst = (interval * options.FailureThreshold) + probeTimeout + slack;
                 detection = Min(byOperation, byProbesWorst);

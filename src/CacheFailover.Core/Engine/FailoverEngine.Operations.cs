@@ -90,9 +90,33 @@ public sealed partial class FailoverEngine
             try
             {
                 var pending = operation.InvokeAsync(service.Backend, cancellationToken);
-                var value = pending.IsCompletedSuccessfully
-                    ? pending.Result
-                    : await WithDeadlineAsync(pending, service, options.OperationTimeout, options.TimeoutThresholdMs, cancellationToken, state.EpochEnded.Token);
+                T value;
+                if (pending.IsCompletedSuccessfully)
+                {
+                    value = pending.Result;
+                }
+                else
+                {
+                    // Bounded by the engine's own deadline and by the epoch (see DeadlineTokens).
+                    var task = pending.AsTask();
+                    var deadline = _deadlines.For(state, options.OperationTimeout);
+                    using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline) : null;
+                    try
+                    {
+                        value = await task.WaitAsync(linked?.Token ?? deadline);
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        ObserveLater(task);
+                        if (state.EpochEnded.IsCancellationRequested)
+                        {
+                            throw new ServingServiceChangedException();
+                        }
+
+                        throw new CacheBackendException(CacheFailureKind.Timeout, OperationOutcome.Unknown, $"{service.Id} did not answer within timeout_threshold_ms = {options.TimeoutThresholdMs}");
+                    }
+                }
+
                 var ended = _time.GetTimestamp();
                 var elapsed = _time.GetElapsedTime(started, ended);
                 service.Health.RecordSuccess(elapsed, ended, options, attempts > 1);
@@ -155,49 +179,18 @@ public sealed partial class FailoverEngine
         }
     }
 
-    private ValueTask<T> WithDeadlineAsync<T>(ValueTask<T> pending, CacheService service, TimeSpan timeout, int timeoutMs, CancellationToken cancellationToken)
-        => WithDeadlineAsync(pending, service, timeout, timeoutMs, cancellationToken, CancellationToken.None);
-
-    /// <summary>
-    /// Waits for a backend call no longer than the engine's deadline, and no longer than the
-    /// current epoch (<paramref name="epochEnded"/>): the engine does not rely on the client
-    /// library's own timeouts.
-    /// </summary>
-    private async ValueTask<T> WithDeadlineAsync<T>(ValueTask<T> pending, CacheService service, TimeSpan timeout, int timeoutMs, CancellationToken cancellationToken, CancellationToken epochEnded)
+    /// <summary>Waits for a backend call (a probe, a verification, an invalidation batch) no longer than <paramref name="timeout"/>.</summary>
+    private async ValueTask<T> WithDeadlineAsync<T>(ValueTask<T> pending, CacheService service, TimeSpan timeout, int timeoutMs, CancellationToken cancellationToken)
     {
         var task = pending.AsTask();
-        CancellationTokenSource? linked = null;
-        var token = cancellationToken;
-        if (epochEnded.CanBeCanceled)
-        {
-            if (cancellationToken.CanBeCanceled)
-            {
-                linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, epochEnded);
-                token = linked.Token;
-            }
-            else
-            {
-                token = epochEnded;
-            }
-        }
-
         try
         {
-            return await task.WaitAsync(timeout, _time, token);
+            return await task.WaitAsync(timeout, _time, cancellationToken);
         }
         catch (TimeoutException)
         {
             ObserveLater(task);
-            throw new CacheBackendException(CacheFailureKind.Timeout, OperationOutcome.Unknown, $"{service.Id} did not answer within timeout_threshold_ms = {timeoutMs}");
-        }
-        catch (OperationCanceledException) when (epochEnded.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            ObserveLater(task);
-            throw new ServingServiceChangedException();
-        }
-        finally
-        {
-            linked?.Dispose();
+            throw new CacheBackendException(CacheFailureKind.Timeout, OperationOutcome.Unknown, $"{service.Id} did not answer within {timeoutMs} ms");
         }
     }
 

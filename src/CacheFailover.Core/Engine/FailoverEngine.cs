@@ -30,6 +30,7 @@ public sealed partial class FailoverEngine : IAsyncDisposable
     private readonly FailbackJournal _journal;
     private readonly EventHistory _history;
     private readonly FailoverMetrics _metrics;
+    private readonly DeadlineTokens _deadlines;
     private readonly Lock _optionsLock = new();
     private volatile FailoverOptions _options;
 
@@ -54,6 +55,7 @@ public sealed partial class FailoverEngine : IAsyncDisposable
         FailoverOptionsValidator.ThrowIfInvalid(options);
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
+        _deadlines = new DeadlineTokens(_time);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _journal = new FailbackJournal(options.JournalCapacity);
         _history = new EventHistory(options.EventHistoryCapacity);

@@ -112,7 +112,7 @@ public class ConcurrencyTests
         h.Primary.Faults.Hang();
 
         var operations = Enumerable.Range(0, 50).Select(i => h.Engine.GetWithResultAsync($"k{i}").AsTask()).ToArray();
-        h.Time.Advance(TimeSpan.FromMilliseconds(h.Options.TimeoutThresholdMs + 1));
+        h.Time.Advance(h.DeadlineBound);
         var results = await Task.WhenAll(operations);
 
         Assert.All(results, r => Assert.NotEqual("primary", r.ServedBy));

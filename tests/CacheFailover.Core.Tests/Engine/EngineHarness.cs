@@ -75,13 +75,19 @@ internal sealed class EngineHarness : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts an operation, advances the clock past the deadline, and returns its result.</summary>
+    /// <summary>
+    /// Starts an operation, advances the clock past its deadline (the timeout, plus at most one
+    /// sixteenth of it: deadlines share slots), and returns its result.
+    /// </summary>
     public async Task<T> CompletePastDeadlineAsync<T>(Func<ValueTask<T>> operation)
     {
         var pending = operation().AsTask();
-        Time.Advance(TimeSpan.FromMilliseconds(Engine.Options.TimeoutThresholdMs + 1));
+        Time.Advance(DeadlineBound);
         return await pending;
     }
+
+    /// <summary>The latest an operation's deadline fires after it started.</summary>
+    public TimeSpan DeadlineBound => TimeSpan.FromMilliseconds((Engine.Options.TimeoutThresholdMs * 17.0 / 16) + 1);
 
     public async ValueTask DisposeAsync() => await Engine.DisposeAsync();
 
