@@ -52,6 +52,7 @@ public static class FailoverOptionsBinder
         new("health_window_size", OptionKind.WholeNumber, false, o => o.HealthWindowSize, (o, v) => o with { HealthWindowSize = (int)v }),
         new("degradation_minimum_samples", OptionKind.WholeNumber, false, o => o.DegradationMinimumSamples, (o, v) => o with { DegradationMinimumSamples = (int)v }),
         new("degradation_minimum_delta_ms", OptionKind.RealNumber, false, o => o.DegradationMinimumDeltaMs, (o, v) => o with { DegradationMinimumDeltaMs = (double)v }),
+        new("degradation_sustain_ms", OptionKind.RealNumber, false, o => o.DegradationSustainMs, (o, v) => o with { DegradationSustainMs = (double)v }),
         new("retry_base_delay_ms", OptionKind.RealNumber, false, o => o.RetryBaseDelayMs, (o, v) => o with { RetryBaseDelayMs = (double)v }),
         new("event_history_capacity", OptionKind.WholeNumber, false, o => o.EventHistoryCapacity, (o, v) => o with { EventHistoryCapacity = (int)v }),
         new("max_hold_down_seconds", OptionKind.RealNumber, false, o => o.MaxHoldDownSeconds, (o, v) => o with { MaxHoldDownSeconds = (double)v }),
