@@ -65,6 +65,21 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     public static string? Text(byte[]? bytes) => bytes is null ? null : Encoding.UTF8.GetString(bytes);
 
+    /// <summary>
+    /// Gives the primary and the first backup these latencies, then lets the engine learn them:
+    /// two probe rounds and enough operations on the primary for a baseline.
+    /// </summary>
+    public async Task LearnBaselinesAsync(double primaryMs, double backupMs)
+    {
+        Primary.Latency.Latency = TimeSpan.FromMilliseconds(primaryMs);
+        Backup1.Latency.Latency = TimeSpan.FromMilliseconds(backupMs);
+        await ProbeRoundsAsync(2);
+        for (var i = 0; i < 40; i++)
+        {
+            await Engine.GetAsync("k");
+        }
+    }
+
     /// <summary>Runs probe rounds, advancing the clock by one interval before each.</summary>
     public async Task ProbeRoundsAsync(int rounds)
     {

@@ -141,13 +141,7 @@ public class FailoverTriggerTests
     public async Task PerformanceDegradation_PrimaryTwiceAsSlowWithFasterBackup_FailsOver()
     {
         await using var h = new EngineHarness();
-        h.Primary.Latency.Latency = TimeSpan.FromMilliseconds(2);
-        h.Backup1.Latency.Latency = TimeSpan.FromMilliseconds(2);
-        await h.ProbeRoundsAsync(2);
-        for (var i = 0; i < 40; i++)
-        {
-            await h.Engine.GetAsync("k");
-        }
+        await h.LearnBaselinesAsync(primaryMs: 2, backupMs: 2);
 
         h.Primary.Latency.Latency = TimeSpan.FromMilliseconds(4);
         await h.ProbeRoundsAsync(1);
@@ -165,13 +159,7 @@ public class FailoverTriggerTests
     public async Task PerformanceDegradation_ShorterThanSustainPeriod_DoesNotFailOver()
     {
         await using var h = new EngineHarness(FastOptions() with { DegradationSustainMs = 500 });
-        h.Primary.Latency.Latency = TimeSpan.FromMilliseconds(2);
-        h.Backup1.Latency.Latency = TimeSpan.FromMilliseconds(2);
-        await h.ProbeRoundsAsync(2);
-        for (var i = 0; i < 40; i++)
-        {
-            await h.Engine.GetAsync("k");
-        }
+        await h.LearnBaselinesAsync(primaryMs: 2, backupMs: 2);
 
         // A 300 ms burst of slowness (a GC pause, a load spike), then normal again: no failover.
         h.Primary.Latency.Latency = TimeSpan.FromMilliseconds(10);
@@ -207,13 +195,7 @@ public class FailoverTriggerTests
     public async Task PerformanceDegradation_AfterRecovery_JudgedOnFreshSamplesAgainstOldBaseline(double latencyAfterRecoveryMs, bool failsOverAgain)
     {
         await using var h = new EngineHarness(FastOptions() with { AutoRecoveryDelaySeconds = 0 });
-        h.Primary.Latency.Latency = TimeSpan.FromMilliseconds(2);
-        h.Backup1.Latency.Latency = TimeSpan.FromMilliseconds(2);
-        await h.ProbeRoundsAsync(2);
-        for (var i = 0; i < 40; i++)
-        {
-            await h.Engine.GetAsync("k");
-        }
+        await h.LearnBaselinesAsync(primaryMs: 2, backupMs: 2);
 
         h.Primary.Latency.Latency = TimeSpan.FromMilliseconds(6);
         for (var i = 0; i < 60 && h.Events.Count == 0; i++)
@@ -240,13 +222,7 @@ public class FailoverTriggerTests
     public async Task PerformanceDegradation_SlowdownWithinThreshold_DoesNotFailOver()
     {
         await using var h = new EngineHarness();
-        h.Primary.Latency.Latency = TimeSpan.FromMilliseconds(4);
-        h.Backup1.Latency.Latency = TimeSpan.FromMilliseconds(1);
-        await h.ProbeRoundsAsync(2);
-        for (var i = 0; i < 40; i++)
-        {
-            await h.Engine.GetAsync("k");
-        }
+        await h.LearnBaselinesAsync(primaryMs: 4, backupMs: 1);
 
         // 40 % slower, threshold 50 %: noise, not degradation, although the backup is faster.
         h.Primary.Latency.Latency = TimeSpan.FromMilliseconds(5.6);
@@ -285,13 +261,7 @@ public class FailoverTriggerTests
     public async Task PerformanceDegradation_NoFasterCandidate_StaysOnPrimary()
     {
         await using var h = new EngineHarness();
-        h.Primary.Latency.Latency = TimeSpan.FromMilliseconds(2);
-        h.Backup1.Latency.Latency = TimeSpan.FromMilliseconds(10);
-        await h.ProbeRoundsAsync(2);
-        for (var i = 0; i < 40; i++)
-        {
-            await h.Engine.GetAsync("k");
-        }
+        await h.LearnBaselinesAsync(primaryMs: 2, backupMs: 10);
 
         h.Primary.Latency.Latency = TimeSpan.FromMilliseconds(8);
         for (var i = 0; i < 100; i++)

@@ -62,13 +62,7 @@ public class OutageBehaviourTests
     public async Task AutoRecovery_PrimaryProbesStillSlowerThanBaseline_Waits()
     {
         await using var h = new EngineHarness(FastOptions() with { AutoRecoveryDelaySeconds = 0 });
-        h.Primary.Latency.Latency = TimeSpan.FromMilliseconds(2);
-        h.Backup1.Latency.Latency = TimeSpan.FromMilliseconds(2);
-        await h.ProbeRoundsAsync(2);
-        for (var i = 0; i < 40; i++)
-        {
-            await h.Engine.GetAsync("k");
-        }
+        await h.LearnBaselinesAsync(primaryMs: 2, backupMs: 2);
 
         h.Primary.Latency.Latency = TimeSpan.FromMilliseconds(10);
         for (var i = 0; i < 60 && h.Events.Count == 0; i++)
