@@ -269,7 +269,7 @@ public sealed class RedisConnectionString
             var close = text.IndexOf(']', StringComparison.Ordinal);
             if (close < 0)
             {
-                return $"host '{text}' opens '[' without closing ']'.";
+                return $"host '{WithoutUserInfo(text)}' opens '[' without closing ']'.";
             }
 
             host = text[1..close];
@@ -296,7 +296,7 @@ public sealed class RedisConnectionString
             {
                 if (requireBracketsForIPv6 || !IPAddress.TryParse(text, out _))
                 {
-                    return $"host '{text}' is not valid; write an IPv6 address in brackets, as [::1]:6379.";
+                    return $"host '{WithoutUserInfo(text)}' is not valid; write an IPv6 address in brackets, as [::1]:6379 (credentials go in password=…, or in a redis://user:password@host URI).";
                 }
 
                 host = text;
@@ -319,7 +319,7 @@ public sealed class RedisConnectionString
 
             if (Uri.CheckHostName(host) == UriHostNameType.Unknown)
             {
-                return $"host '{host}' is not a valid host name or IP address.";
+                return $"host '{WithoutUserInfo(host)}' is not a valid host name or IP address.";
             }
         }
 
@@ -349,8 +349,22 @@ public sealed class RedisConnectionString
         || name.Contains("token", StringComparison.OrdinalIgnoreCase)
         || name.Contains("secret", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>A host as typed, with anything before an '@' (a user name and password) masked.</summary>
+    private static string WithoutUserInfo(string text)
+    {
+        var at = text.LastIndexOf('@');
+        return at < 0 ? text : RedactedSecret + text[at..];
+    }
+
     private static string RedactUri(string text, int authorityStart)
     {
+        // Query options are not supported, but a password may have been put there: never echo them.
+        var query = text.IndexOfAny(['?', '#'], authorityStart);
+        if (query >= 0)
+        {
+            text = text[..(query + 1)] + RedactedSecret;
+        }
+
         var at = text.LastIndexOf('@');
         if (at < authorityStart)
         {
@@ -373,6 +387,11 @@ public sealed class RedisConnectionString
             if ((equals > 0 && IsSecretOption(parts[i][..equals].Trim())) || (equals == 0 && parts[i].Length > 1))
             {
                 parts[i] = parts[i][..(equals + 1)] + RedactedSecret;
+            }
+            else if (equals < 0 && parts[i].Contains('@', StringComparison.Ordinal))
+            {
+                // user:password@host written without a scheme.
+                parts[i] = WithoutUserInfo(parts[i]);
             }
         }
 

@@ -212,4 +212,18 @@ public sealed class RedisConnectionStringTests
         Assert.Equal(expected, redacted);
         Assert.DoesNotContain(Secret, redacted, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("redis://127.0.0.1:1?password=s3cretPW")]
+    [InlineData("redis://u:s3cretPW@127.0.0.1:1?x=y")]
+    [InlineData("user:s3cretPW@127.0.0.1:1")]
+    [InlineData("user:s3cretPW@127.0.0.1:1,ssl=true")]
+    public void TryParse_PasswordWhereItDoesNotBelong_NeitherErrorNorRedactedFormShowsIt(string connection)
+    {
+        var parsed = RedisConnectionString.TryParse(connection, out _, out var error);
+
+        Assert.False(parsed);
+        Assert.DoesNotContain("s3cretPW", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cretPW", RedisConnectionString.Redact(connection), StringComparison.Ordinal);
+    }
 }

@@ -19,18 +19,24 @@ public sealed class InMemoryCacheBackendFactory(TimeProvider timeProvider) : ICa
         ArgumentNullException.ThrowIfNull(connection);
         if (!CanCreate(connection))
         {
-            throw new ArgumentException($"'{connection}' is not an in-memory connection; use 'memory' or 'memory://name'.", nameof(connection));
+            throw new ArgumentException("Not an in-memory connection; use 'memory' or 'memory://name'.", nameof(connection));
         }
 
         var name = connection.Length > Scheme.Length ? connection[Scheme.Length..] : serviceId;
         if (name.Length == 0 || name.Any(c => !(char.IsLetterOrDigit(c) || c is '-' or '_' or '.')))
         {
-            throw new ArgumentException($"In-memory cache name '{name}' is invalid: use letters, digits, '-', '_' or '.'.", nameof(connection));
+            // The name is not echoed: whatever was typed there (e.g. user:password@…) is not a name.
+            throw new ArgumentException("The in-memory cache name after 'memory://' is invalid: use 1 or more letters, digits, '-', '_' or '.'.", nameof(connection));
         }
 
         return new InMemoryCacheBackend(name, timeProvider);
     }
 
     /// <inheritdoc />
-    public string Redact(string connection) => connection;
+    public string Redact(string connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var at = connection.LastIndexOf('@');
+        return at < 0 ? connection : Scheme + "***" + connection[at..];
+    }
 }

@@ -105,7 +105,7 @@ public static class CommandLineShortcuts
                 continue;
             }
 
-            result.Problems.Add($"unknown option '{name}'; run with --help for the list.");
+            result.Problems.Add($"unknown option '{SafeEcho.Value(name)}'; run with --help for the list.");
         }
 
         return result;
@@ -128,6 +128,6 @@ public static class CommandLineShortcuts
         return null;
     }
 
-    // A stray argument may be a connection string with a password in it; never echo more than its start.
-    private static string Redact(string arg) => arg.Length <= 24 && !arg.Contains('@', StringComparison.Ordinal) && !arg.Contains("password", StringComparison.OrdinalIgnoreCase) ? arg : arg[..Math.Min(8, arg.Length)] + "…";
+    // A stray argument may be a token or a connection string with a password in it.
+    private static string Redact(string arg) => SafeEcho.Value(arg);
 }

@@ -119,7 +119,7 @@ public static class HostSettingsLoader
             if (!settings.BindsOnlyLoopback && token is null)
             {
                 var exposed = string.Join(", ", urls.Where(u => !HostSettings.IsLoopback(u)));
-                problems.Add($"--urls {exposed} is not a loopback address, so HTTP clients must authenticate: set a bearer token with --auth-token or {EnvironmentShortcuts.AuthToken} (at least 16 characters), or bind 127.0.0.1.");
+                problems.Add($"--urls {SafeEcho.Url(exposed)} is not a loopback address, so HTTP clients must authenticate: set a bearer token with --auth-token or {EnvironmentShortcuts.AuthToken} (at least 16 characters), or bind 127.0.0.1.");
             }
 
             if (token is { Length: < 16 })
@@ -194,7 +194,7 @@ public static class HostSettingsLoader
             case "HTTP":
                 return McpTransportKind.Http;
             default:
-                problems.Add($"--transport must be 'stdio' or 'http' (got '{text}').");
+                problems.Add($"--transport must be 'stdio' or 'http' (got '{SafeEcho.Value(text)}').");
                 return McpTransportKind.Stdio;
         }
     }
@@ -212,7 +212,7 @@ public static class HostSettingsLoader
             }
             else
             {
-                problems.Add($"--urls entry '{raw}' is not valid: use http://HOST:PORT or https://HOST:PORT with no path (e.g. {HostSettings.DefaultUrl}).");
+                problems.Add($"--urls entry '{SafeEcho.Url(raw)}' is not valid: use http://HOST:PORT or https://HOST:PORT with no path (e.g. {HostSettings.DefaultUrl}).");
             }
         }
 
@@ -285,7 +285,7 @@ public static class HostSettingsLoader
             case "FATAL" or "CRITICAL":
                 return LogEventLevel.Fatal;
             default:
-                problems.Add($"--log-level must be one of verbose, debug, information, warning, error, fatal (got '{text}').");
+                problems.Add($"--log-level must be one of verbose, debug, information, warning, error, fatal (got '{SafeEcho.Value(text)}').");
                 return LogEventLevel.Information;
         }
     }
@@ -308,7 +308,7 @@ public static class HostSettingsLoader
             return text is "1" or "yes";
         }
 
-        problems.Add($"{option} must be true or false (got '{text}').");
+        problems.Add($"{option} must be true or false (got '{SafeEcho.Value(text)}').");
         return false;
     }
 
@@ -325,7 +325,7 @@ public static class HostSettingsLoader
             return value;
         }
 
-        problems.Add(string.Create(CultureInfo.InvariantCulture, $"{key} must be a whole number between {min} and {max} (got '{text}')."));
+        problems.Add(string.Create(CultureInfo.InvariantCulture, $"{key} must be a whole number between {min} and {max} (got '{SafeEcho.Value(text)}')."));
         return defaultValue;
     }
 

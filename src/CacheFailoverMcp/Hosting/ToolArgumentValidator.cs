@@ -38,13 +38,15 @@ public sealed class ToolArgumentValidator
 
             if (!parameter.Accepts(value))
             {
-                problems.Add($"argument '{name}' must be {parameter.Expected} (got {Describe(value)})");
+                // The description carries the allowed range (e.g. "1 to 1000"): a whole number too
+                // large for the argument is told what is allowed, not only that it is a number.
+                problems.Add($"argument '{name}' must be {parameter.Expected} (got {Describe(value)}){(parameter.Description is { } allowed ? ": " + allowed.TrimEnd('.') : string.Empty)}");
             }
         }
 
         foreach (var parameter in signature.Parameters.Values.Where(p => p.Required && !arguments.ContainsKey(p.Name)))
         {
-            problems.Add($"missing required argument '{parameter.Name}' ({parameter.Expected}){(parameter.Description is { } d ? ": " + d : string.Empty)}");
+            problems.Add($"missing required argument '{parameter.Name}' ({parameter.Expected}){(parameter.Description is { } d ? ": " + d.TrimEnd('.') : string.Empty)}");
         }
 
         return problems;

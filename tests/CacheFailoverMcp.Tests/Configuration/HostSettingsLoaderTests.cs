@@ -228,4 +228,19 @@ public sealed class HostSettingsLoaderTests
         Assert.Contains("--primary <connection>", stderr.ToString(), StringComparison.Ordinal);
         Assert.Contains("--failure_threshold <integer>", stderr.ToString(), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("--urls", "http://u:s3cretPW@127.0.0.1:3001/p")]
+    [InlineData("--transport", "redis://u:s3cretPW@x")]
+    [InlineData("--log-level", "s3cretPW")]
+    [InlineData("--read-only=s3cretPW", null)]
+    [InlineData("--auth-token", "--s3cretPWtoken1234567")]
+    [InlineData("-auth-token", "MySecretToken12345s3cretPW")]
+    public void Load_SecretInAMisplacedOrInvalidValue_IsNeverEchoed(string first, string? second)
+    {
+        var result = Load(second is null ? [first] : [first, second]);
+
+        Assert.NotEmpty(result.Problems);
+        Assert.All(result.Problems, p => Assert.DoesNotContain("s3cretPW", p, StringComparison.Ordinal));
+    }
 }

@@ -1,0 +1,30 @@
+using System.Text.RegularExpressions;
+
+namespace CacheFailoverMcp.Configuration;
+
+/// <summary>
+/// What a configuration error may quote back of what the user typed. A misplaced token or a
+/// connection string with a password can end up anywhere on a command line, so only text that
+/// cannot be a secret is echoed: plain words, plain numbers, and URLs without credentials.
+/// </summary>
+internal static partial class SafeEcho
+{
+    private const string Hidden = "(not shown: it may be a secret)";
+
+    /// <summary>The value itself when it is a plain word (letters, '-', '_') or a plain number; else a placeholder.</summary>
+    public static string Value(string? text) => text is not null && PlainWordOrNumber().IsMatch(text) ? text : Hidden;
+
+    /// <summary>The URL with any user name, password, query and fragment masked.</summary>
+    public static string Url(string text)
+    {
+        var masked = UserInfo().Replace(text, "//***@");
+        var query = masked.IndexOfAny(['?', '#']);
+        return query < 0 ? masked : masked[..(query + 1)] + "***";
+    }
+
+    [GeneratedRegex("^(?:[A-Za-z_-]{1,40}|[0-9.+-]{1,20})$")]
+    private static partial Regex PlainWordOrNumber();
+
+    [GeneratedRegex("//[^/@]*@")]
+    private static partial Regex UserInfo();
+}
