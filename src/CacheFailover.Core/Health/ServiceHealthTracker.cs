@@ -305,14 +305,7 @@ internal sealed class ServiceHealthTracker
             lock (_lock)
             {
                 long? operations = _recentCount > 0 ? _recentSum / _recentCount : null;
-                long? probes = null;
-                if (_recentProbeCount > 0)
-                {
-                    Span<long> sorted = stackalloc long[_recentProbeCount];
-                    _recentProbes.AsSpan(0, _recentProbeCount).CopyTo(sorted);
-                    sorted.Sort();
-                    probes = sorted[sorted.Length / 2];
-                }
+                var probes = RecentProbeMedianLocked();
 
                 var worst = Math.Max(operations ?? 0, probes ?? 0);
                 return operations is null && probes is null ? null : TimeSpan.FromTicks(worst);
@@ -434,17 +427,27 @@ internal sealed class ServiceHealthTracker
 
     private bool IsProbeLatencyDegradedLocked(FailoverOptions options)
     {
-        if (_baselineTicks is not { } baseline || _recentProbeCount < 3)
+        if (_baselineTicks is not { } baseline || _recentProbeCount < 3 || RecentProbeMedianLocked() is not { } median)
         {
             return false;
         }
 
-        Span<long> probes = stackalloc long[_recentProbeCount];
-        _recentProbes.AsSpan(0, _recentProbeCount).CopyTo(probes);
-        probes.Sort();
-        var median = probes[probes.Length / 2];
         var minimumDelta = options.DegradationMinimumDeltaMs * TimeSpan.TicksPerMillisecond;
         return median > baseline * (1 + options.PerformanceDegradationThreshold) && median - baseline >= minimumDelta;
+    }
+
+    /// <summary>The median of the last few probe latencies, in ticks; null before the first probe.</summary>
+    private long? RecentProbeMedianLocked()
+    {
+        if (_recentProbeCount == 0)
+        {
+            return null;
+        }
+
+        Span<long> sorted = stackalloc long[_recentProbeCount];
+        _recentProbes.AsSpan(0, _recentProbeCount).CopyTo(sorted);
+        sorted.Sort();
+        return sorted[sorted.Length / 2];
     }
 
     private double SuccessRateLocked() => _windowCount == 0 ? 1 : (_windowCount - _windowFailures) / (double)_windowCount;
