@@ -158,7 +158,7 @@ public sealed partial class RedisCacheBackend : ICacheBackend
     public ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return AsBytes(ExecuteAsync("GET", key, static (database, k) => database.StringGetAsync(k), cancellationToken));
+        return ExecuteAsync("GET", key, static (database, k) => database.StringGetAsync(k), static value => (byte[]?)value, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -197,16 +197,6 @@ public sealed partial class RedisCacheBackend : ICacheBackend
         ArgumentNullException.ThrowIfNull(key);
         return ExecuteAsync("EXISTS", key, static (database, k) => database.KeyExistsAsync(k), cancellationToken);
     }
-
-    /// <inheritdoc />
-    /// <remarks>The latency is measured here, so it includes time spent in the client.</remarks>
-    public ValueTask<TimeSpan> PingAsync(CancellationToken cancellationToken = default)
-        => ExecuteAsync("PING", _timeProvider, static async (database, clock) =>
-        {
-            var started = clock.GetTimestamp();
-            await database.PingAsync().ConfigureAwait(false);
-            return clock.GetElapsedTime(started);
-        }, cancellationToken);
 
     /// <inheritdoc />
     /// <remarks>
@@ -259,6 +249,8 @@ public sealed partial class RedisCacheBackend : ICacheBackend
         {
             await CloseMultiplexerAsync(multiplexer).ConfigureAwait(false);
         }
+
+        await CloseProbeConnectionAsync().ConfigureAwait(false);
     }
 
     private static int ToMilliseconds(TimeSpan value) => (int)Math.Ceiling(value.TotalMilliseconds);
@@ -268,20 +260,25 @@ public sealed partial class RedisCacheBackend : ICacheBackend
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private static async ValueTask AsVoid<T>(ValueTask<T> operation) => await operation.ConfigureAwait(false);
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<byte[]?> AsBytes(ValueTask<RedisValue> operation) => (byte[]?)await operation.ConfigureAwait(false);
+    private ValueTask<TResult> ExecuteAsync<TState, TResult>(string command, TState state, Func<IDatabase, TState, Task<TResult>> call, CancellationToken cancellationToken)
+        => ExecuteAsync(command, state, call, static value => value, cancellationToken);
 
+    /// <summary>
+    /// Runs one command: waits for the first connect if need be, honours the caller's token (the
+    /// engine's deadline arrives through it), converts the reply, and classifies every failure.
+    /// One pooled state machine per operation, conversion included.
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<TResult> ExecuteAsync<TState, TResult>(string command, TState state, Func<IDatabase, TState, Task<TResult>> call, CancellationToken cancellationToken)
+    private async ValueTask<TResult> ExecuteAsync<TState, TRaw, TResult>(string command, TState state, Func<IDatabase, TState, Task<TRaw>> call, Func<TRaw, TResult> convert, CancellationToken cancellationToken)
     {
-        Task<TResult>? pending = null;
+        Task<TRaw>? pending = null;
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             var database = Volatile.Read(ref _database) ?? await WaitForConnectionAsync(command, cancellationToken).ConfigureAwait(false);
             pending = call(database, state);
-            return await (cancellationToken.CanBeCanceled ? pending.WaitAsync(cancellationToken) : pending).ConfigureAwait(false);
+            return convert(await (cancellationToken.CanBeCanceled ? pending.WaitAsync(cancellationToken) : pending).ConfigureAwait(false));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -13,9 +13,8 @@ internal sealed class DeadlineTokens(TimeProvider time)
     private readonly Bucket?[] _current = new Bucket?[Math.Max(1, Environment.ProcessorCount)];
 
     /// <summary>A token cancelled no earlier than <paramref name="timeout"/> from now, and at the latest one slot later, or when the epoch of <paramref name="state"/> ends.</summary>
-    public CancellationToken For(ServingState state, TimeSpan timeout)
+    public CancellationToken For(ServingState state, TimeSpan timeout, long now)
     {
-        var now = time.GetTimestamp();
         var timeoutTicks = (long)(timeout.TotalSeconds * time.TimestampFrequency);
         var slot = Math.Max(timeoutTicks / 16, time.TimestampFrequency / 1000);
         var end = (((now + timeoutTicks) / slot) + 1) * slot;

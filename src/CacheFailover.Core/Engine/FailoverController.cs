@@ -1,33 +1,58 @@
+using System.Globalization;
+using CacheFailover.Journal;
+using CacheFailover.Options;
 using CacheFailover.Services;
 
 namespace CacheFailover.Engine;
 
 /// <summary>Who serves, in which status, at which epoch. Immutable; swapped whole.</summary>
 /// <param name="Status">The status.</param>
-/// <param name="Epoch">Grows by one with every switch of the serving service.</param>
+/// <param name="Epoch">Grows by one with every switch of the serving service (I3).</param>
 /// <param name="Active">The service that serves.</param>
 /// <param name="Since">When this status began.</param>
 /// <param name="EpochEnded">Cancelled when the epoch ends (the serving service changes), so that operations still waiting on the old service can be given up and retried on the new one.</param>
 internal sealed record ServingState(FailoverStatus Status, long Epoch, CacheService Active, DateTimeOffset Since, CancellationTokenSource EpochEnded);
 
+/// <summary>Why the primary is held down and until when.</summary>
+/// <param name="Until">When automatic recovery may switch back, at the options now in force.</param>
+/// <param name="Reason">How that time was computed, for the status tool.</param>
+public sealed record HoldDownSnapshot(DateTimeOffset Until, string Reason);
+
 /// <summary>
-/// Owns every transition of the serving state. One lock; reads are a volatile load of an
-/// immutable <see cref="ServingState"/>. A switch (failover or recovery) is begun only by the
-/// caller that saw the current epoch (I3: a decision taken under an old epoch never overrides a
-/// newer one), and only one switch runs at a time; others wait for it.
+/// The one owner of every switch: status, epoch and serving service; the switch in progress; the
+/// primary's anti-flapping hold-down; the suspension of automatic recovery after a manual failover;
+/// the throttle on failed failovers during an outage; and the journal's seal for the final switch
+/// of a failback. No other type writes any of these. One lock; reads of the serving state are a
+/// volatile load of an immutable <see cref="ServingState"/>.
 /// </summary>
+/// <remarks>
+/// A switch is begun only by a caller that saw the current epoch (I3: a decision taken under an old
+/// epoch never overrides a newer one), and only one runs at a time; others wait for it.
+/// </remarks>
 internal sealed class FailoverController
 {
     private readonly Lock _lock = new();
     private readonly TimeProvider _time;
+    private readonly FailbackJournal _journal;
     private readonly Dictionary<FailoverStatus, TimeSpan> _timeInStatus = [];
     private volatile ServingState _state;
     private TaskCompletionSource? _switch;
     private FailoverStatus _statusBeforeSwitch;
 
-    public FailoverController(CacheService primary, TimeProvider time)
+    // Anti-flapping: automatic failovers of the primary that each follow an automatic recovery too soon.
+    private DateTimeOffset? _holdDownStart;
+    private int _holdDownStreak;
+    private DateTimeOffset? _lastAutomaticRecoveryAt;
+    private TimeSpan _lastHoldDown;
+
+    // Throttle: one failed failover answers the operations of an outage until the retry time.
+    private FailoverEvent? _lastFailedFailover;
+    private long _failoverRetryAfter;
+
+    public FailoverController(CacheService primary, FailbackJournal journal, TimeProvider time)
     {
         _time = time;
+        _journal = journal;
         _state = new ServingState(FailoverStatus.Active, 0, primary, time.GetUtcNow(), new CancellationTokenSource());
         foreach (var status in Enum.GetValues<FailoverStatus>())
         {
@@ -36,6 +61,9 @@ internal sealed class FailoverController
     }
 
     public ServingState Current => _state;
+
+    /// <summary>True after a successful manual failover, until the next recovery: the operator moved traffic on purpose.</summary>
+    public bool AutoRecoverySuspended { get; private set; }
 
     /// <summary>Completes when no switch is running.</summary>
     public Task WhenSwitchDone
@@ -77,40 +105,129 @@ internal sealed class FailoverController
         }
     }
 
-    /// <summary>Ends the running switch with <paramref name="active"/> serving; the epoch grows by one.</summary>
-    public ServingState CompleteSwitch(CacheService active, FailoverStatus status)
+    /// <summary>
+    /// Seals the journal for the final switch of a failback: from now on no write can reach the
+    /// backup unrecorded (writers wait for the switch). Returns the keys still to reconcile.
+    /// Only during a recovery this caller began.
+    /// </summary>
+    public List<string> SealJournalForFinalSwitch()
     {
-        TaskCompletionSource? done;
-        ServingState next;
-        CancellationTokenSource ended;
         lock (_lock)
         {
-            ended = _state.EpochEnded;
-            next = new ServingState(status, _state.Epoch + 1, active, _time.GetUtcNow(), new CancellationTokenSource());
-            SetState(next);
-            done = _switch;
-            _switch = null;
+            if (_switch is null || _state.Status != FailoverStatus.Recovering)
+            {
+                throw new InvalidOperationException("The journal is sealed only during a recovery.");
+            }
+
+            return _journal.SealAndDrain();
         }
+    }
 
-        done?.TrySetResult();
+    /// <summary>Ends the running switch with <paramref name="to"/> (a backup) serving; the epoch grows by one.</summary>
+    /// <param name="to">The backup that serves now.</param>
+    /// <param name="manual">An operator's decision: automatic recovery then waits for a manual one.</param>
+    public ServingState CompleteFailover(CacheService to, bool manual)
+    {
+        var from = _state.Active;
+        var next = Complete(to, FailoverStatus.FailedOver, () =>
+        {
+            _lastFailedFailover = null;
+            if (manual)
+            {
+                AutoRecoverySuspended = true;
 
-        // Outside the lock: cancellation runs the waiting operations' callbacks.
-        ended.Cancel();
+                // A planned move is not flapping: it ends the streak and holds nothing down.
+                _holdDownStreak = 0;
+                _holdDownStart = null;
+                _lastAutomaticRecoveryAt = null;
+            }
+            else if (from.IsPrimary)
+            {
+                var now = _time.GetUtcNow();
+                var servedStably = _lastAutomaticRecoveryAt is not { } recoveredAt || now - recoveredAt >= _lastHoldDown * 2;
+                _holdDownStreak = servedStably ? 1 : _holdDownStreak + 1;
+                _holdDownStart = now;
+            }
+        });
         return next;
     }
 
-    /// <summary>Ends the running switch with nothing changed but the status restored.</summary>
+    /// <summary>Ends the running recovery with the primary serving; the epoch grows by one, the journal is unsealed.</summary>
+    public ServingState CompleteRecovery(CacheService primary, bool manual, FailoverOptions options)
+    {
+        return Complete(primary, FailoverStatus.Recovered, () =>
+        {
+            _journal.Unseal();
+            AutoRecoverySuspended = false;
+            _lastFailedFailover = null;
+            if (manual)
+            {
+                _holdDownStreak = 0;
+                _lastAutomaticRecoveryAt = null;
+            }
+            else
+            {
+                _lastAutomaticRecoveryAt = _time.GetUtcNow();
+                _lastHoldDown = HoldDownLength(options);
+            }
+
+            _holdDownStart = null;
+        });
+    }
+
+    /// <summary>Ends the running switch with nothing changed but the status restored (and the journal unsealed).</summary>
     public void AbortSwitch()
     {
         TaskCompletionSource? done;
         lock (_lock)
         {
+            _journal.Unseal();
             SetState(_state with { Status = _statusBeforeSwitch });
             done = _switch;
             _switch = null;
         }
 
         done?.TrySetResult();
+    }
+
+    /// <summary>
+    /// During an outage every failing operation would try (and record) a failover. After one found
+    /// no candidate, operations reuse its answer until the retry time has passed.
+    /// </summary>
+    public bool TryReuseFailedFailover(long expectedEpoch, CacheService from, out FailoverEvent? last)
+    {
+        lock (_lock)
+        {
+            last = _lastFailedFailover;
+            return last is not null && last.Epoch == expectedEpoch && last.FromServiceId == from.Id && _time.GetTimestamp() < _failoverRetryAfter;
+        }
+    }
+
+    public void NoteFailedFailover(FailoverEvent failure, TimeSpan retryAfter)
+    {
+        lock (_lock)
+        {
+            _lastFailedFailover = failure;
+            _failoverRetryAfter = _time.GetTimestamp() + (long)(retryAfter.TotalSeconds * _time.TimestampFrequency);
+        }
+    }
+
+    /// <summary>The primary's hold-down, computed with <paramref name="options"/> (so a changed auto_recovery_delay_seconds applies to the wait in progress); null when none.</summary>
+    public HoldDownSnapshot? HoldDown(FailoverOptions options)
+    {
+        lock (_lock)
+        {
+            if (_holdDownStart is not { } start)
+            {
+                return null;
+            }
+
+            var length = HoldDownLength(options);
+            var reason = _holdDownStreak <= 1
+                ? string.Create(CultureInfo.InvariantCulture, $"auto_recovery_delay_seconds = {options.AutoRecoveryDelaySeconds} after the failover at {start:O}")
+                : string.Create(CultureInfo.InvariantCulture, $"auto_recovery_delay_seconds = {options.AutoRecoveryDelaySeconds} doubled {_holdDownStreak - 1} time(s): failover {_holdDownStreak} in a row came less than twice the previous hold-down after an automatic recovery (capped at max_hold_down_seconds = {options.MaxHoldDownSeconds}); started {start:O}");
+            return new HoldDownSnapshot(start + length, reason);
+        }
     }
 
     /// <summary>Time spent in each status since start, the current one included.</summary>
@@ -122,6 +239,35 @@ internal sealed class FailoverController
             result[_state.Status] += _time.GetUtcNow() - _state.Since;
             return result;
         }
+    }
+
+    private TimeSpan HoldDownLength(FailoverOptions options)
+    {
+        var streak = Math.Max(1, _holdDownStreak);
+        var seconds = Math.Min(options.AutoRecoveryDelaySeconds * Math.Pow(2, streak - 1), Math.Max(options.MaxHoldDownSeconds, options.AutoRecoveryDelaySeconds));
+        return TimeSpan.FromSeconds(seconds);
+    }
+
+    private ServingState Complete(CacheService active, FailoverStatus status, Action underLock)
+    {
+        TaskCompletionSource? done;
+        ServingState next;
+        CancellationTokenSource ended;
+        lock (_lock)
+        {
+            ended = _state.EpochEnded;
+            next = new ServingState(status, _state.Epoch + 1, active, _time.GetUtcNow(), new CancellationTokenSource());
+            SetState(next);
+            underLock();
+            done = _switch;
+            _switch = null;
+        }
+
+        done?.TrySetResult();
+
+        // Outside the lock: cancellation runs the waiting operations' callbacks.
+        ended.Cancel();
+        return next;
     }
 
     private void SetState(ServingState next)

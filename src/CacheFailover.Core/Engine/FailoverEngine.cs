@@ -1,5 +1,6 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
-using System.Text;
+using System.Runtime.CompilerServices;
 using CacheFailover.Backends;
 using CacheFailover.Health;
 using CacheFailover.Journal;
@@ -8,7 +9,6 @@ using CacheFailover.Services;
 using CacheFailover.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using System.Diagnostics.Metrics;
 
 namespace CacheFailover.Engine;
 
@@ -18,21 +18,29 @@ namespace CacheFailover.Engine;
 /// after failing back. One per process; thread-safe.
 /// </summary>
 /// <remarks>
-/// Split by concern: <c>.Operations.cs</c> (the hot path), <c>.Failover.cs</c>, <c>.Recovery.cs</c>,
-/// <c>.Health.cs</c> (probe loop), <c>.Services.cs</c> (registration), <c>.Metrics.cs</c>.
+/// A facade over parts with one job each (see docs/architecture.md): the
+/// <see cref="FailoverController"/> owns every switch; the <see cref="OperationExecutor"/> is the
+/// hot path; the <see cref="ProbeLoop"/> watches health; the <see cref="FailoverCoordinator"/>,
+/// <see cref="DegradationWatcher"/> and <see cref="RecoveryCoordinator"/> decide switches and ask
+/// the controller for them; the <see cref="ServiceRegistrar"/> adds and removes services.
 /// </remarks>
-public sealed partial class FailoverEngine : IAsyncDisposable
+public sealed class FailoverEngine : IAsyncDisposable
 {
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly EngineOptions _options;
     private readonly ServiceRegistry _registry;
-    private readonly FailoverController _controller;
     private readonly FailbackJournal _journal;
-    private readonly EventHistory _history;
+    private readonly FailoverEvents _events;
     private readonly FailoverMetrics _metrics;
-    private readonly DeadlineTokens _deadlines;
+    private readonly FailoverController _controller;
+    private readonly BackupCleanup _cleanup;
+    private readonly FailoverCoordinator _failover;
+    private readonly RecoveryCoordinator _recovery;
+    private readonly ProbeLoop _probes;
+    private readonly OperationExecutor _executor;
+    private readonly ServiceRegistrar _registrar;
     private readonly Lock _optionsLock = new();
-    private volatile FailoverOptions _options;
 
     /// <summary>Creates the engine. Probes do not start until <see cref="Start"/>.</summary>
     /// <param name="primary">The primary service.</param>
@@ -53,37 +61,59 @@ public sealed partial class FailoverEngine : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(backups);
         options ??= new FailoverOptions();
         FailoverOptionsValidator.ThrowIfInvalid(options);
-        _options = options;
+        _options = new EngineOptions(options);
         _time = timeProvider ?? TimeProvider.System;
-        _deadlines = new DeadlineTokens(_time);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _journal = new FailbackJournal(options.JournalCapacity);
-        _history = new EventHistory(options.EventHistoryCapacity);
+        _events = new FailoverEvents(options.EventHistoryCapacity, _logger) { Sender = this };
         _metrics = new FailoverMetrics(meterFactory, () => _journal.PendingKeys);
 
-        ValidateServiceId(primary.ServiceId);
+        ServiceRegistrar.ValidateServiceId(primary.ServiceId);
         var primaryService = new CacheService(primary.ServiceId, ServiceRole.Primary, 0, primary.Backend, new ServiceHealthTracker(options, _time));
         _registry = new ServiceRegistry(primaryService);
-        _controller = new FailoverController(primaryService, _time);
-        AttachConnectionEvents(primaryService);
+        _controller = new FailoverController(primaryService, _journal, _time);
+        var prober = new ServiceProber(_options, _time, _metrics, _logger);
+        _cleanup = new BackupCleanup(prober, _options, _time, _logger);
+        _failover = new FailoverCoordinator(_controller, _registry, prober, _cleanup, _events, _metrics, _options, _time, _logger);
+        var degradation = new DegradationWatcher(_controller, _registry, prober, _failover, _options, _time, _logger);
+        _recovery = new RecoveryCoordinator(_controller, _registry, _journal, prober, _cleanup, _events, _metrics, _options, _time, _logger);
+        _probes = new ProbeLoop(_controller, _registry, prober, _failover, degradation, _recovery, _options, _time, _logger) { Sender = this };
+        _executor = new OperationExecutor(_controller, _registry, _journal, _failover, degradation, _metrics, _options, _time, _logger);
+        _registrar = new ServiceRegistrar(_registry, _controller, prober, _cleanup, _probes, _options, _time, _logger);
+
+        _registrar.Attach(primaryService);
         foreach (var backup in backups)
         {
-            ValidateServiceId(backup.ServiceId);
-            var service = new CacheService(backup.ServiceId, ServiceRole.Backup, backup.Priority ?? _registry.NextBackupPriority(), backup.Backend, new ServiceHealthTracker(options, _time));
+            ServiceRegistrar.ValidateServiceId(backup.ServiceId);
+            var service = _registrar.Create(backup, ServiceRole.Backup, backup.Priority ?? _registry.NextBackupPriority());
             if (!_registry.TryAdd(service))
             {
                 throw new ArgumentException($"Service id '{backup.ServiceId}' is used twice; every service needs its own id.", nameof(backups));
             }
 
-            AttachConnectionEvents(service);
+            _registrar.Attach(service);
         }
     }
 
     /// <summary>Raised after every failover or recovery, successful or not. A throwing subscriber is logged and ignored.</summary>
-    public event EventHandler<FailoverEventArgs>? EventRecorded;
+    public event EventHandler<FailoverEventArgs>? EventRecorded
+    {
+        add => _events.Recorded += value;
+        remove => _events.Recorded -= value;
+    }
+
+    /// <summary>Raised after each health-check round has been evaluated (tests and drills wait on it).</summary>
+    public event EventHandler? HealthCheckRoundCompleted
+    {
+        add => _probes.RoundCompleted += value;
+        remove => _probes.RoundCompleted -= value;
+    }
+
+    /// <summary>The longest window <see cref="GetPerformanceMetrics"/> can cover.</summary>
+    public static TimeSpan MaxMetricsWindow => MetricSlices.MaxWindow;
 
     /// <summary>The options in force.</summary>
-    public FailoverOptions Options => _options;
+    public FailoverOptions Options => _options.Current;
 
     /// <summary>The clock the engine runs on.</summary>
     public TimeProvider TimeProvider => _time;
@@ -100,37 +130,96 @@ public sealed partial class FailoverEngine : IAsyncDisposable
     /// <summary>The primary's id.</summary>
     public string PrimaryServiceId => _registry.Primary.Id;
 
-    /// <summary>The backend of a service, or null; drills use it to reach a service's fault injector.</summary>
+    /// <summary>The backend of a service, or null.</summary>
     public ICacheBackend? GetBackend(string serviceId) => _registry.Find(serviceId)?.Backend;
 
     internal CacheService? FindService(string serviceId) => _registry.Find(serviceId);
 
+    /// <summary>Reads a value from the serving service; null when missing.</summary>
+    public ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default)
+        => _executor.ExecuteAsync<GetOperation, byte[]?, ValueOnly<byte[]?>, byte[]?>(new GetOperation(key), cancellationToken);
+
+    /// <summary>Reads a value and says who served it.</summary>
+    public ValueTask<CacheResult<byte[]?>> GetWithResultAsync(string key, CancellationToken cancellationToken = default)
+        => _executor.ExecuteAsync<GetOperation, byte[]?, WithRoute<byte[]?>, CacheResult<byte[]?>>(new GetOperation(key), cancellationToken);
+
+    /// <summary>Writes a value to the serving service (journaled while a backup serves).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask SetAsync(string key, ReadOnlyMemory<byte> value, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default)
+        => await _executor.ExecuteAsync<SetOperation, bool, ValueOnly<bool>, bool>(new SetOperation(key, value, timeToLive), cancellationToken);
+
+    /// <summary>Writes a value and says who stored it.</summary>
+    public ValueTask<CacheResult<bool>> SetWithResultAsync(string key, ReadOnlyMemory<byte> value, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default)
+        => _executor.ExecuteAsync<SetOperation, bool, WithRoute<bool>, CacheResult<bool>>(new SetOperation(key, value, timeToLive), cancellationToken);
+
+    /// <summary>Deletes a key on the serving service (journaled while a backup serves); true when it existed there.</summary>
+    public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
+        => _executor.ExecuteAsync<DeleteOperation, bool, ValueOnly<bool>, bool>(new DeleteOperation(key), cancellationToken);
+
+    /// <summary>Deletes a key and says who served it.</summary>
+    public ValueTask<CacheResult<bool>> DeleteWithResultAsync(string key, CancellationToken cancellationToken = default)
+        => _executor.ExecuteAsync<DeleteOperation, bool, WithRoute<bool>, CacheResult<bool>>(new DeleteOperation(key), cancellationToken);
+
+    /// <summary>True when the key exists on the serving service.</summary>
+    public ValueTask<bool> ExistsAsync(string key, CancellationToken cancellationToken = default)
+        => _executor.ExecuteAsync<ExistsOperation, bool, ValueOnly<bool>, bool>(new ExistsOperation(key), cancellationToken);
+
+    /// <summary>Checks a key and says who served it.</summary>
+    public ValueTask<CacheResult<bool>> ExistsWithResultAsync(string key, CancellationToken cancellationToken = default)
+        => _executor.ExecuteAsync<ExistsOperation, bool, WithRoute<bool>, CacheResult<bool>>(new ExistsOperation(key), cancellationToken);
+
+    /// <summary>
+    /// Fails over at an operator's request, to <paramref name="targetServiceId"/> or to the best
+    /// candidate. Refused (with <see cref="FailoverRefusedException"/>, nothing changed) when the
+    /// target is unknown, already serving, the primary (use recovery), or cannot serve. After a
+    /// manual failover automatic recovery waits for a manual recovery: the operator moved traffic on purpose.
+    /// </summary>
+    public Task<FailoverEvent> TriggerManualFailoverAsync(string reason, string? targetServiceId = null, CancellationToken cancellationToken = default)
+        => _failover.TriggerManualAsync(reason, targetServiceId, cancellationToken);
+
+    /// <summary>
+    /// Switches back to the primary at an operator's request. The primary is probed first and the
+    /// request is refused (with the reason, nothing changed) when it cannot serve, or when it is
+    /// dirty and <paramref name="flushDirtyPrimary"/> is false.
+    /// </summary>
+    public Task<RecoveryResult> TriggerManualRecoveryAsync(string? reason = null, bool flushDirtyPrimary = false, CancellationToken cancellationToken = default)
+        => _recovery.RecoverAsync(manual: true, string.IsNullOrWhiteSpace(reason) ? "manual recovery" : reason, flushDirtyPrimary, cancellationToken);
+
+    /// <summary>Marks the primary dirty (e.g. an operator knows writes bypassed the engine). It will not serve again until reconciled.</summary>
+    public void MarkPrimaryDirty(string reason) => _recovery.MarkPrimaryDirty(reason);
+
+    /// <summary>
+    /// Adds a backup after verifying that it can serve (a probe, a write and a delete). Refused
+    /// (nothing changed) when the id is taken or invalid, or the service cannot serve; the backend is then disposed.
+    /// </summary>
+    public async Task<ServiceSnapshot> RegisterServiceAsync(CacheServiceRegistration registration, CancellationToken cancellationToken = default)
+    {
+        var service = await _registrar.RegisterAsync(registration, cancellationToken);
+        return Describe(service, _options.Current, _controller.Current);
+    }
+
+    /// <summary>Removes a backup. Refused for the primary and for the service that serves.</summary>
+    public Task UnregisterServiceAsync(string serviceId) => _registrar.UnregisterAsync(serviceId);
+
+    /// <summary>Starts the probe loop: one round at once, then one every <c>health_check_interval_seconds</c>.</summary>
+    public void Start() => _probes.Start();
+
+    /// <summary>Stops the probe loop and waits for the round in progress.</summary>
+    public Task StopAsync() => _probes.StopAsync();
+
+    /// <summary>
+    /// One health-check round: probes every service at once, each bounded by
+    /// <c>health_check_timeout_seconds</c>, then fails over, or recovers, as the results say.
+    /// </summary>
+    public Task RunHealthChecksAsync(CancellationToken cancellationToken = default) => _probes.RunRoundAsync(cancellationToken);
+
     /// <summary>An immutable picture of the whole engine.</summary>
     public FailoverStatusSnapshot GetStatus()
     {
-        var options = _options;
+        var options = _options.Current;
         var state = _controller.Current;
-        var services = _registry.All.Select(service =>
-        {
-            var health = service.Health.Snapshot(options);
-            return new ServiceSnapshot(
-                service.Id,
-                service.Role,
-                service.Priority,
-                service.Backend.Endpoint,
-                health.Health,
-                service == state.Active,
-                health.ConsecutiveFailures,
-                health.ConsecutiveSuccesses,
-                health.SuccessRate,
-                health.AvgResponseMs,
-                health.P95ResponseMs,
-                health.BaselineResponseMs,
-                health.LastCheckAt,
-                health.LastError,
-                (service.Backend as FaultInjectingBackend)?.ActiveFault);
-        }).ToArray();
-
+        var services = _registry.All.Select(service => Describe(service, options, state)).ToArray();
+        var holdDown = _controller.HoldDown(options);
         return new FailoverStatusSnapshot(
             state.Status,
             state.Epoch,
@@ -140,9 +229,11 @@ public sealed partial class FailoverEngine : IAsyncDisposable
             options,
             services,
             GetJournal(),
-            _history.Query(5),
-            PrimaryHeldDownUntil(),
-            _autoRecoverySuspended);
+            _events.History.Query(5),
+            holdDown?.Until,
+            _controller.AutoRecoverySuspended,
+            holdDown?.Reason,
+            _cleanup.Pending());
     }
 
     /// <summary>The failback journal's state.</summary>
@@ -153,7 +244,23 @@ public sealed partial class FailoverEngine : IAsyncDisposable
     public IReadOnlyList<FailoverEvent> GetEvents(int limit = 20, FailoverTrigger? trigger = null, DateTimeOffset? since = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        return _history.Query(limit, trigger, since);
+        return _events.History.Query(limit, trigger, since);
+    }
+
+    /// <summary>
+    /// Operation counts and latency percentiles per service, failover and recovery figures, journal
+    /// invalidations and time per status, over the last <paramref name="window"/> (default 5 minutes;
+    /// whole 10-second slices up to 5 minutes, whole 2-minute slices beyond; at most <see cref="MaxMetricsWindow"/>).
+    /// </summary>
+    public PerformanceSnapshot GetPerformanceMetrics(TimeSpan? window = null)
+    {
+        var span = window ?? TimeSpan.FromMinutes(5);
+        if (span <= TimeSpan.Zero || span > MaxMetricsWindow)
+        {
+            throw new ArgumentOutOfRangeException(nameof(window), span, $"The window must be between 1 second and {MaxMetricsWindow.TotalSeconds} seconds.");
+        }
+
+        return PerformanceReport.Build(span, _registry.All, _events.History, _controller, _recovery, _time);
     }
 
     /// <summary>
@@ -165,7 +272,7 @@ public sealed partial class FailoverEngine : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(change);
         lock (_optionsLock)
         {
-            var old = _options;
+            var old = _options.Current;
             var next = change(old);
             var problems = FailoverOptionsValidator.Validate(next).ToList();
             if (next.HealthWindowSize != old.HealthWindowSize)
@@ -189,12 +296,12 @@ public sealed partial class FailoverEngine : IAsyncDisposable
                 return new OptionsUpdateResult(true, changes, old);
             }
 
-            _options = next;
+            _options.Current = next;
             _journal.Resize(next.JournalCapacity);
-            _history.Capacity = next.EventHistoryCapacity;
-            if (_probeTimer is { } timer && next.HealthCheckIntervalSeconds != old.HealthCheckIntervalSeconds)
+            _events.History.Capacity = next.EventHistoryCapacity;
+            if (next.HealthCheckIntervalSeconds != old.HealthCheckIntervalSeconds)
             {
-                timer.Period = next.HealthCheckInterval;
+                _probes.OnIntervalChanged(next.HealthCheckInterval);
             }
 
             Log.OptionsChanged(_logger, string.Join(", ", changes.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Name}: {c.OldValue} -> {c.NewValue}"))));
@@ -206,69 +313,49 @@ public sealed partial class FailoverEngine : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
+        _probes.Dispose();
+        _cleanup.Dispose();
         foreach (var service in _registry.All)
         {
-            DetachConnectionEvents(service);
+            ServiceRegistrar.Detach(service);
             await service.Backend.DisposeAsync();
         }
 
         _metrics.Dispose();
     }
 
-    private static void ValidateServiceId(string id)
+    /// <summary>Runs one operation and says who served it (tests route operations the public API does not offer).</summary>
+    internal ValueTask<CacheResult<T>> ExecuteAsync<TOperation, T>(TOperation operation, CancellationToken cancellationToken)
+        where TOperation : struct, IEngineOperation<T>
+        => _executor.ExecuteAsync<TOperation, T, WithRoute<T>, CacheResult<T>>(operation, cancellationToken);
+
+    /// <summary>An automatic failover decision taken under <paramref name="expectedEpoch"/> (tests show I3 with it).</summary>
+    internal Task<FailoverEvent?> FailOverAsync(FailoverTrigger trigger, string reason, long expectedEpoch, CacheService from, CacheService? target, bool automatic)
+        => _failover.FailOverAsync(trigger, reason, expectedEpoch, from, target, automatic);
+
+    private static ServiceSnapshot Describe(CacheService service, FailoverOptions options, ServingState state)
     {
-        if (string.IsNullOrWhiteSpace(id) || id.Length > 64 || id.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
-        {
-            throw new ArgumentException($"Service id '{id}' is invalid: use 1 to 64 ASCII letters, digits, '-', '_' or '.'.", nameof(id));
-        }
-    }
-
-    private void Record(FailoverEvent failoverEvent)
-    {
-        _history.Add(failoverEvent);
-        var handlers = EventRecorded;
-        if (handlers is null)
-        {
-            return;
-        }
-
-        var args = new FailoverEventArgs(failoverEvent);
-        foreach (var handler in handlers.GetInvocationList().Cast<EventHandler<FailoverEventArgs>>())
-        {
-            try
-            {
-                handler(this, args);
-            }
-#pragma warning disable CA1031 // A subscriber must never break the engine; its failure is logged.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                Log.SubscriberFailed(_logger, ex);
-            }
-        }
-    }
-
-    private static string Describe(Exception ex) => ex is CacheBackendException or TimeoutException or CacheOperationException ? ex.Message : ex.GetType().Name;
-
-    private string DescribeServices()
-    {
-        var options = _options;
-        var text = new StringBuilder();
-        foreach (var service in _registry.All)
-        {
-            if (text.Length > 0)
-            {
-                text.Append("; ");
-            }
-
-            var snapshot = service.Health.Snapshot(options);
-            text.Append(service.Id).Append(": ").Append(snapshot.Health.ToWireName());
-            if (snapshot.Health is ServiceHealth.Unhealthy or ServiceHealth.Degraded && snapshot.LastError is { } error)
-            {
-                text.Append(" (").Append(error).Append(')');
-            }
-        }
-
-        return text.ToString();
+        var health = service.Health.Snapshot(options);
+        return new ServiceSnapshot(
+            service.Id,
+            service.Role,
+            service.Priority,
+            service.Backend.Endpoint,
+            health.Health,
+            service == state.Active,
+            health.ConsecutiveFailures,
+            health.ConsecutiveSuccesses,
+            health.OperationSuccessRate,
+            health.AvgResponseMs ?? health.ProbeLatencyMs ?? 0,
+            health.P95ResponseMs ?? health.ProbeLatencyMs ?? 0,
+            health.BaselineResponseMs,
+            health.LastCheckAt,
+            health.LastError,
+            (service.Backend as FaultInjectingBackend)?.ActiveFault,
+            health.ConsecutiveProbeFailures,
+            health.ProbeSuccessRate,
+            health.ProbeLatencyMs,
+            health.ProbeBaselineMs,
+            health.LastErrorAt);
     }
 }

@@ -15,13 +15,18 @@ public sealed record ServiceSnapshot(
     bool IsActive,
     int ConsecutiveFailures,
     int ConsecutiveSuccesses,
-    double SuccessRate,
+    double? SuccessRate,
     double AvgResponseMs,
     double P95ResponseMs,
     double? BaselineResponseMs,
     DateTimeOffset? LastCheckAt,
     string? LastError,
-    string? ActiveFault);
+    string? ActiveFault,
+    int ConsecutiveProbeFailures = 0,
+    double? ProbeSuccessRate = null,
+    double? ProbeLatencyMs = null,
+    double? ProbeBaselineMs = null,
+    DateTimeOffset? LastErrorAt = null);
 
 /// <summary>The failback journal's state.</summary>
 public sealed record JournalSnapshot(int PendingKeys, int Capacity, bool Overflowed, bool PrimaryDirty, string? DirtyReason, long RecordedTotal);
@@ -38,7 +43,9 @@ public sealed record FailoverStatusSnapshot(
     JournalSnapshot Journal,
     IReadOnlyList<FailoverEvent> RecentEvents,
     DateTimeOffset? PrimaryHeldDownUntil,
-    bool AutoRecoverySuspended);
+    bool AutoRecoverySuspended,
+    string? HoldDownReason = null,
+    IReadOnlyDictionary<string, int>? PendingBackupCleanup = null);
 
 /// <summary>One probe made to verify the primary before a recovery.</summary>
 public sealed record ProbeResult(int Attempt, bool Success, double LatencyMs, string? Error);

@@ -6,84 +6,65 @@ using CacheFailover.Telemetry;
 namespace CacheFailover.Health;
 
 /// <summary>
-/// Everything the engine knows about one service's health: a rolling window of real operation
-/// outcomes, consecutive counters fed by operations and probes, a learned response-time
-/// baseline, and time-sliced latency histograms for the metrics tool. One lock guards it all;
-/// recording an outcome allocates nothing.
+/// Everything the engine knows about one service's health, composed of small parts: the
+/// <see cref="OperationWindow"/> (success rate), the operations' <see cref="RecentLatency"/> and
+/// <see cref="LatencyBaseline"/>, the <see cref="ProbeStatistics"/> (with a baseline of their own),
+/// and the <see cref="MetricSlices"/> history. One lock guards them; recording allocates nothing.
 /// </summary>
+/// <remarks>
+/// Slowness is judged like against like: operations against the operations' baseline, probes
+/// against the probes' baseline. Operations only raise suspicion (their latency includes queueing
+/// inside this process under load); a failover for slowness needs the probes to agree (see
+/// <c>DegradationWatcher</c>). Memory per service: <see cref="FootprintBytes"/>.
+/// </remarks>
 internal sealed class ServiceHealthTracker
 {
-    /// <summary>Width of one metrics slice; windows are whole slices.</summary>
-    internal static readonly TimeSpan SliceLength = TimeSpan.FromSeconds(10);
-
-    /// <summary>Slices kept: one hour of history plus the current one.</summary>
-    internal const int SliceCount = 361;
-
     private readonly Lock _lock = new();
     private readonly TimeProvider _time;
-    private readonly bool[] _windowSuccess;
-    private readonly long[] _windowLatency;
-    private readonly long[] _recentLatency;
-    private readonly Slice[] _slices;
-    private readonly long _sliceTimestampTicks;
-    private int _windowNext;
-    private int _windowCount;
-    private int _windowFailures;
-    private int _recentNext;
-    private int _recentCount;
-    private long _recentSum;
-    private double? _baselineTicks;
-    private int _samplesTowardBaseline;
-    private long _baselineSum;
+    private readonly OperationWindow _window;
+    private readonly RecentLatency _recent;
+    private readonly LatencyBaseline _operationBaseline;
+    private readonly ProbeStatistics _probes = new();
+    private readonly MetricSlices _slices;
     private int _consecutiveFailures;
     private int _consecutiveSuccesses;
-    private int _consecutiveProbeSuccesses;
-    private long _degradedSince;
-    private readonly long[] _recentProbes = new long[5];
-    private int _recentProbeCount;
-    private int _recentProbeNext;
     private long? _streakStartTimestamp;
+    private long _slowSince;
+    private long _lastSuccessTimestamp = long.MinValue;
     private bool _connectionDown;
-    private double? _probeLatencyTicks;
+    private bool _anyObservation;
     private DateTimeOffset? _lastCheckAt;
     private string? _lastError;
-    private long _probesSucceeded;
-    private long _probesFailed;
-    private bool _anyObservation;
+    private DateTimeOffset? _lastErrorAt;
 
     public ServiceHealthTracker(FailoverOptions options, TimeProvider time)
     {
         _time = time;
-        _windowSuccess = new bool[options.HealthWindowSize];
-        _windowLatency = new long[options.HealthWindowSize];
-        _recentLatency = new long[options.DegradationMinimumSamples];
-        _sliceTimestampTicks = (long)(SliceLength.TotalSeconds * time.TimestampFrequency);
-        _slices = new Slice[SliceCount];
-        for (var i = 0; i < _slices.Length; i++)
-        {
-            _slices[i] = new Slice();
-        }
+        _window = new OperationWindow(options.HealthWindowSize);
+        _recent = new RecentLatency(options.DegradationMinimumSamples);
+        _operationBaseline = new LatencyBaseline(learnSamples: options.DegradationMinimumSamples, drift: options.HealthWindowSize);
+        _slices = new MetricSlices(time);
     }
 
-    /// <summary>Records a successful operation and its latency.</summary>
-    /// <param name="latency">How long it took.</param>
-    /// <param name="endedTimestamp">When it ended (the caller has it already: one clock read less on the hot path).</param>
-    /// <param name="options">The options in force.</param>
-    /// <param name="retried">Whether it succeeded on a retry.</param>
+    /// <summary>Bytes one tracker holds, about 60 KB at the default options (most of it the metrics history).</summary>
+    public int FootprintBytes => _window.FootprintBytes + _recent.FootprintBytes + MetricSlices.FootprintBytes;
+
+    /// <summary>Records a successful operation; <paramref name="endedTimestamp"/> saves the hot path a clock read.</summary>
     public void RecordSuccess(TimeSpan latency, long endedTimestamp, FailoverOptions options, bool retried = false)
     {
         var ticks = latency.Ticks;
         lock (_lock)
         {
             _anyObservation = true;
-            PushWindow(success: true, ticks);
-            PushRecent(ticks);
-            LearnBaseline(ticks, options);
+            _window.Add(success: true, ticks);
+            _recent.Add(ticks);
+            _operationBaseline.Learn(ticks, options);
             _consecutiveFailures = 0;
             _consecutiveSuccesses++;
             _streakStartTimestamp = null;
             _connectionDown = false;
-            var slice = SliceAt(endedTimestamp);
+            _lastSuccessTimestamp = endedTimestamp;
+            var slice = _slices.At(endedTimestamp);
             slice.Latency.Record(ticks);
             slice.Succeeded++;
             if (retried)
@@ -99,45 +80,38 @@ internal sealed class ServiceHealthTracker
         lock (_lock)
         {
             _anyObservation = true;
-            PushWindow(success: false, latency.Ticks);
+            _window.Add(success: false, latency.Ticks);
             _streakStartTimestamp ??= startedTimestamp;
             NoteFailure(kind, error);
-            CurrentSlice().Failed++;
+            _slices.At(_time.GetTimestamp()).Failed++;
         }
     }
 
-    /// <summary>Records a successful probe.</summary>
-    public void RecordProbeSuccess(TimeSpan latency)
+    public void RecordProbeSuccess(TimeSpan latency, FailoverOptions options)
     {
         lock (_lock)
         {
             _anyObservation = true;
-            _probeLatencyTicks = _probeLatencyTicks is { } previous ? (previous * 0.8) + (latency.Ticks * 0.2) : latency.Ticks;
-            _recentProbes[_recentProbeNext] = latency.Ticks;
-            _recentProbeNext = (_recentProbeNext + 1) % _recentProbes.Length;
-            _recentProbeCount = Math.Min(_recentProbeCount + 1, _recentProbes.Length);
+            _probes.RecordSuccess(latency.Ticks, options);
             _consecutiveFailures = 0;
             _consecutiveSuccesses++;
-            _consecutiveProbeSuccesses++;
             _streakStartTimestamp = null;
             _connectionDown = false;
             _lastCheckAt = _time.GetUtcNow();
-            _probesSucceeded++;
-            CurrentSlice().ProbesSucceeded++;
+            _slices.At(_time.GetTimestamp()).ProbesSucceeded++;
         }
     }
 
-    /// <summary>Records a failed probe that began at <paramref name="startedTimestamp"/>.</summary>
     public void RecordProbeFailure(long startedTimestamp, CacheFailureKind kind, string error)
     {
         lock (_lock)
         {
             _anyObservation = true;
+            _probes.RecordFailure();
             _streakStartTimestamp ??= startedTimestamp;
             NoteFailure(kind, error);
             _lastCheckAt = _time.GetUtcNow();
-            _probesFailed++;
-            CurrentSlice().ProbesFailed++;
+            _slices.At(_time.GetTimestamp()).ProbesFailed++;
         }
     }
 
@@ -149,29 +123,25 @@ internal sealed class ServiceHealthTracker
             _anyObservation = true;
             _connectionDown = true;
             _consecutiveSuccesses = 0;
-            _consecutiveProbeSuccesses = 0;
+            _probes.BreakRun();
             _streakStartTimestamp ??= _time.GetTimestamp();
             _lastError = error;
+            _lastErrorAt = _time.GetUtcNow();
         }
     }
 
     /// <summary>
-    /// Forgets recent latencies and the run of successful probes but keeps the learned baseline:
-    /// called when the service stops or starts serving, so that it is judged on fresh samples
-    /// against how fast it used to be. A primary failed over for slowness must pass
-    /// recovery_threshold probes after the switch, and one that comes back still slow is caught again.
+    /// Forgets recent latencies and the run of successful probes but keeps both baselines: called
+    /// when the service stops or starts serving, so that it is judged on fresh samples against how
+    /// fast it used to be.
     /// </summary>
     public void ForgetRecentSamples()
     {
         lock (_lock)
         {
-            _recentCount = 0;
-            _recentNext = 0;
-            _recentSum = 0;
-            _recentProbeCount = 0;
-            _recentProbeNext = 0;
-            _consecutiveProbeSuccesses = 0;
-            _degradedSince = 0;
+            _recent.Clear();
+            _probes.ForgetRecent();
+            _slowSince = 0;
         }
     }
 
@@ -186,17 +156,6 @@ internal sealed class ServiceHealthTracker
         }
     }
 
-    public int ConsecutiveSuccesses
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _consecutiveSuccesses;
-            }
-        }
-    }
-
     /// <summary>Consecutive successful probes only (what recovery_threshold counts).</summary>
     public int ConsecutiveProbeSuccesses
     {
@@ -204,26 +163,12 @@ internal sealed class ServiceHealthTracker
         {
             lock (_lock)
             {
-                return _consecutiveProbeSuccesses;
+                return _probes.ConsecutiveSuccesses;
             }
         }
     }
 
-    /// <summary>
-    /// True when the median of the last few probes is measurably slower than the learned baseline
-    /// (same rule as for operations): a primary that was failed over for slowness and is still slow
-    /// is not switched back to. The median, so that one late probe (e.g. released by a server that
-    /// resumed) does not hold recovery back.
-    /// </summary>
-    public bool IsProbeLatencyDegraded(FailoverOptions options)
-    {
-        lock (_lock)
-        {
-            return IsProbeLatencyDegradedLocked(options);
-        }
-    }
-
-    /// <summary>When the current failure streak began (a <see cref="TimeProvider"/> timestamp), or null when there is none.</summary>
+    /// <summary>When the current failure streak began (a <see cref="TimeProvider"/> timestamp), or null.</summary>
     public long? FailureStreakStart
     {
         get
@@ -235,7 +180,17 @@ internal sealed class ServiceHealthTracker
         }
     }
 
-    /// <summary>Judges health now.</summary>
+    public string? LastError
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _lastError;
+            }
+        }
+    }
+
     public ServiceHealth Evaluate(FailoverOptions options)
     {
         lock (_lock)
@@ -244,148 +199,134 @@ internal sealed class ServiceHealthTracker
         }
     }
 
-    /// <summary>True when the service is measurably slower than its baseline, per the options.</summary>
-    public bool IsDegraded(FailoverOptions options)
+    /// <summary>True when the recent probes are slower than the probes' baseline: the confirmation a failover for slowness needs.</summary>
+    public bool ProbesSlow(FailoverOptions options)
     {
         lock (_lock)
         {
-            return IsDegradedLocked(options);
+            return _probes.IsSlow(options);
         }
     }
 
     /// <summary>
-    /// How long the service has been degraded without a break, as seen by checks at
-    /// <paramref name="nowTimestamp"/>; zero when it is not degraded now (which also ends the run).
-    /// A failover for slowness needs a run of at least <c>degradation_sustain_ms</c>, so that a GC
-    /// pause or a burst of the application's own load is not mistaken for a slow server.
+    /// How long the service has looked slow (its operations or its probes) without a break, as seen
+    /// at <paramref name="nowTimestamp"/>; null when it does not look slow now (which ends the run).
     /// </summary>
-    public TimeSpan? DegradedFor(long nowTimestamp, FailoverOptions options)
+    public TimeSpan? SlowFor(long nowTimestamp, FailoverOptions options)
     {
         lock (_lock)
         {
-            // Operations alone under-weigh stalls (a closed loop of clients completes many fast
-            // operations between two stalls); probes arrive at arbitrary moments, like real traffic.
-            if (!IsDegradedLocked(options) && !IsProbeLatencyDegradedLocked(options))
+            if (!OperationsSlowLocked(options) && !_probes.IsSlow(options))
             {
-                _degradedSince = 0;
+                _slowSince = 0;
                 return null;
             }
 
-            if (_degradedSince == 0)
+            if (_slowSince == 0)
             {
-                _degradedSince = nowTimestamp;
+                _slowSince = nowTimestamp;
             }
 
-            return _time.GetElapsedTime(_degradedSince, nowTimestamp);
+            return _time.GetElapsedTime(_slowSince, nowTimestamp);
         }
     }
 
-    /// <summary>The best latency estimate for choosing between services: recent operations, else probes; null when unknown.</summary>
+    /// <summary>
+    /// True when an operation succeeded on this service after <paramref name="timestamp"/>: a
+    /// deadline missed by an operation sent then is this process's queueing, not a hung server.
+    /// </summary>
+    public bool AnsweredSince(long timestamp)
+    {
+        lock (_lock)
+        {
+            return _lastSuccessTimestamp > timestamp;
+        }
+    }
+
+    /// <summary>
+    /// The latency for choosing between services: the probes' (measured the same way on every
+    /// service, whether it carries traffic or not), else recent operations'; null when unknown.
+    /// </summary>
     public TimeSpan? LatencyEstimate
     {
         get
         {
             lock (_lock)
             {
-                if (_recentCount > 0)
-                {
-                    return TimeSpan.FromTicks(_recentSum / _recentCount);
-                }
-
-                return _probeLatencyTicks is { } probe ? TimeSpan.FromTicks((long)probe) : null;
+                return _probes.Smoothed ?? (_recent.MeanTicks is { } mean ? TimeSpan.FromTicks((long)mean) : null);
             }
         }
     }
 
-    /// <summary>The worse of recent operations' mean latency and recent probes' median: how slow the service is when judging degradation.</summary>
-    public TimeSpan? WorstRecentLatency
-    {
-        get
-        {
-            lock (_lock)
-            {
-                long? operations = _recentCount > 0 ? _recentSum / _recentCount : null;
-                var probes = RecentProbeMedianLocked();
-
-                var worst = Math.Max(operations ?? 0, probes ?? 0);
-                return operations is null && probes is null ? null : TimeSpan.FromTicks(worst);
-            }
-        }
-    }
-
-    /// <summary>Success rate over the rolling window; 1 when nothing was recorded.</summary>
+    /// <summary>The operations' success rate, else the probes', else 1: a score input for choosing between services.</summary>
     public double SuccessRate
     {
         get
         {
             lock (_lock)
             {
-                return SuccessRateLocked();
+                var probes = _probes.Succeeded + _probes.Failed;
+                return _window.SuccessRate ?? (probes == 0 ? 1 : _probes.Succeeded / (double)probes);
             }
         }
     }
 
-    /// <summary>An immutable picture for the status tool. Response times come from operations, or from probes while the service has served none.</summary>
+    /// <summary>The median of the recent probes; null before the first.</summary>
+    public TimeSpan? ProbeLatency
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _probes.RecentMedianTicks() is { } t ? TimeSpan.FromTicks(t) : null;
+            }
+        }
+    }
+
+    /// <summary>An immutable picture for the status tool. Operation and probe figures are kept apart.</summary>
     public HealthSnapshot Snapshot(FailoverOptions options)
     {
         lock (_lock)
         {
-            var histogram = new LatencyHistogram();
-            double sum = 0;
-            var successes = 0;
-            for (var i = 0; i < _windowCount; i++)
-            {
-                if (_windowSuccess[i])
-                {
-                    histogram.Record(_windowLatency[i]);
-                    sum += _windowLatency[i];
-                    successes++;
-                }
-            }
-
+            var latency = _window.SuccessLatency();
+            var probeTotal = _probes.Succeeded + _probes.Failed;
             return new HealthSnapshot(
                 EvaluateLocked(options),
                 _consecutiveFailures,
                 _consecutiveSuccesses,
-                SuccessRateLocked(),
-                successes == 0 ? (_probeLatencyTicks ?? 0) / TimeSpan.TicksPerMillisecond : sum / successes / TimeSpan.TicksPerMillisecond,
-                successes == 0 ? (_probeLatencyTicks ?? 0) / TimeSpan.TicksPerMillisecond : histogram.Percentile(0.95).TotalMilliseconds,
-                _baselineTicks is { } b ? b / TimeSpan.TicksPerMillisecond : null,
+                _window.SuccessRate,
+                _window.Count,
+                latency?.Mean.TotalMilliseconds,
+                latency?.P95.TotalMilliseconds,
+                _operationBaseline.Ticks is { } b ? b / TimeSpan.TicksPerMillisecond : null,
+                _probes.ConsecutiveFailures,
+                _probes.ConsecutiveSuccesses,
+                probeTotal == 0 ? null : _probes.Succeeded / (double)probeTotal,
+                _probes.RecentMedianTicks() is { } median ? median / (double)TimeSpan.TicksPerMillisecond : null,
+                _probes.BaselineTicks is { } pb ? pb / TimeSpan.TicksPerMillisecond : null,
                 _lastCheckAt,
-                _lastError);
+                _lastError,
+                _lastErrorAt);
         }
     }
 
     /// <summary>Adds this service's operations of the last <paramref name="window"/> to <paramref name="into"/>.</summary>
     public void CollectWindow(TimeSpan window, WindowTotals into)
     {
-        var currentIndex = SliceIndex(_time.GetTimestamp());
-        var slices = (long)Math.Ceiling(window.Ticks / (double)SliceLength.Ticks);
-        slices = Math.Clamp(slices, 1, SliceCount);
+        var now = _time.GetTimestamp();
         lock (_lock)
         {
-            foreach (var slice in _slices)
-            {
-                if (slice.Index > currentIndex - slices && slice.Index <= currentIndex)
-                {
-                    slice.Latency.AddTo(into.Latency);
-                    into.Succeeded += slice.Succeeded;
-                    into.Failed += slice.Failed;
-                    into.Retried += slice.Retried;
-                    into.ProbesSucceeded += slice.ProbesSucceeded;
-                    into.ProbesFailed += slice.ProbesFailed;
-                }
-            }
+            _slices.Collect(window, now, into);
         }
     }
 
     private void NoteFailure(CacheFailureKind kind, string error)
     {
         _consecutiveSuccesses = 0;
-        _consecutiveProbeSuccesses = 0;
         _consecutiveFailures++;
         _streakStartTimestamp ??= _time.GetTimestamp();
         _lastError = error;
+        _lastErrorAt = _time.GetUtcNow();
         if (kind == CacheFailureKind.Connection)
         {
             _connectionDown = true;
@@ -404,8 +345,8 @@ internal sealed class ServiceHealthTracker
             return ServiceHealth.Unhealthy;
         }
 
-        if (_consecutiveFailures > 0 || IsDegradedLocked(options) || IsProbeLatencyDegradedLocked(options)
-            || (_windowCount >= options.DegradationMinimumSamples && SuccessRateLocked() < 0.9))
+        if (_consecutiveFailures > 0 || OperationsSlowLocked(options) || _probes.IsSlow(options)
+            || (_window.Count >= options.DegradationMinimumSamples && _window.SuccessRate < 0.9))
         {
             return ServiceHealth.Degraded;
         }
@@ -413,173 +354,25 @@ internal sealed class ServiceHealthTracker
         return ServiceHealth.Healthy;
     }
 
-    private bool IsDegradedLocked(FailoverOptions options)
-    {
-        if (_baselineTicks is not { } baseline || _recentCount < _recentLatency.Length)
-        {
-            return false;
-        }
-
-        var recent = (double)_recentSum / _recentCount;
-        var minimumDelta = options.DegradationMinimumDeltaMs * TimeSpan.TicksPerMillisecond;
-        return recent > baseline * (1 + options.PerformanceDegradationThreshold) && recent - baseline >= minimumDelta;
-    }
-
-    private bool IsProbeLatencyDegradedLocked(FailoverOptions options)
-    {
-        if (_baselineTicks is not { } baseline || _recentProbeCount < 3 || RecentProbeMedianLocked() is not { } median)
-        {
-            return false;
-        }
-
-        var minimumDelta = options.DegradationMinimumDeltaMs * TimeSpan.TicksPerMillisecond;
-        return median > baseline * (1 + options.PerformanceDegradationThreshold) && median - baseline >= minimumDelta;
-    }
-
-    /// <summary>The median of the last few probe latencies, in ticks; null before the first probe.</summary>
-    private long? RecentProbeMedianLocked()
-    {
-        if (_recentProbeCount == 0)
-        {
-            return null;
-        }
-
-        Span<long> sorted = stackalloc long[_recentProbeCount];
-        _recentProbes.AsSpan(0, _recentProbeCount).CopyTo(sorted);
-        sorted.Sort();
-        return sorted[sorted.Length / 2];
-    }
-
-    private double SuccessRateLocked() => _windowCount == 0 ? 1 : (_windowCount - _windowFailures) / (double)_windowCount;
-
-    private void PushWindow(bool success, long ticks)
-    {
-        if (_windowCount == _windowSuccess.Length && !_windowSuccess[_windowNext])
-        {
-            _windowFailures--;
-        }
-
-        _windowSuccess[_windowNext] = success;
-        _windowLatency[_windowNext] = ticks;
-        if (!success)
-        {
-            _windowFailures++;
-        }
-
-        _windowNext = (_windowNext + 1) % _windowSuccess.Length;
-        _windowCount = Math.Min(_windowCount + 1, _windowSuccess.Length);
-    }
-
-    private void PushRecent(long ticks)
-    {
-        if (_recentCount == _recentLatency.Length)
-        {
-            _recentSum -= _recentLatency[_recentNext];
-        }
-        else
-        {
-            _recentCount++;
-        }
-
-        _recentLatency[_recentNext] = ticks;
-        _recentSum += ticks;
-        _recentNext = (_recentNext + 1) % _recentLatency.Length;
-    }
-
-    /// <summary>
-    /// The baseline is the mean of the first samples, then drifts slowly with samples that are not
-    /// themselves slow, so a gradual slowdown cannot teach the engine that slow is normal.
-    /// </summary>
-    private void LearnBaseline(long ticks, FailoverOptions options)
-    {
-        if (_baselineTicks is not { } baseline)
-        {
-            _baselineSum += ticks;
-            _samplesTowardBaseline++;
-            if (_samplesTowardBaseline >= _recentLatency.Length)
-            {
-                _baselineTicks = (double)_baselineSum / _samplesTowardBaseline;
-            }
-
-            return;
-        }
-
-        if (ticks <= baseline * (1 + options.PerformanceDegradationThreshold))
-        {
-            _baselineTicks = baseline + ((ticks - baseline) / _windowSuccess.Length);
-        }
-    }
-
-    // Slices are cut on the monotonic timestamp (cheaper than the UTC clock on the hot path, and immune to clock changes).
-    private long SliceIndex(long timestamp) => timestamp / _sliceTimestampTicks;
-
-    private Slice CurrentSlice() => SliceAt(_time.GetTimestamp());
-
-    private Slice SliceAt(long timestamp)
-    {
-        var index = SliceIndex(timestamp);
-        var slice = _slices[index % SliceCount];
-        if (slice.Index != index)
-        {
-            slice.Reset(index);
-        }
-
-        return slice;
-    }
-
-    private sealed class Slice
-    {
-        public long Index { get; private set; } = -1;
-
-        public LatencyHistogram Latency { get; } = new();
-
-        public long Succeeded { get; set; }
-
-        public long Failed { get; set; }
-
-        public long Retried { get; set; }
-
-        public long ProbesSucceeded { get; set; }
-
-        public long ProbesFailed { get; set; }
-
-        public void Reset(long index)
-        {
-            Index = index;
-            Latency.Clear();
-            Succeeded = 0;
-            Failed = 0;
-            Retried = 0;
-            ProbesSucceeded = 0;
-            ProbesFailed = 0;
-        }
-    }
+    private bool OperationsSlowLocked(FailoverOptions options) =>
+        _recent.IsFull && _recent.MeanTicks is { } mean && _operationBaseline.IsSlower(mean, options);
 }
 
-/// <summary>One service's health at one moment.</summary>
+/// <summary>One service's health at one moment; operation and probe figures apart.</summary>
 internal sealed record HealthSnapshot(
     ServiceHealth Health,
     int ConsecutiveFailures,
     int ConsecutiveSuccesses,
-    double SuccessRate,
-    double AvgResponseMs,
-    double P95ResponseMs,
+    double? OperationSuccessRate,
+    int OperationsInWindow,
+    double? AvgResponseMs,
+    double? P95ResponseMs,
     double? BaselineResponseMs,
+    int ConsecutiveProbeFailures,
+    int ConsecutiveProbeSuccesses,
+    double? ProbeSuccessRate,
+    double? ProbeLatencyMs,
+    double? ProbeBaselineMs,
     DateTimeOffset? LastCheckAt,
-    string? LastError);
-
-/// <summary>Accumulates a window of operations across slices.</summary>
-internal sealed class WindowTotals
-{
-    public LatencyHistogram Latency { get; } = new();
-
-    public long Succeeded { get; set; }
-
-    public long Failed { get; set; }
-
-    public long Retried { get; set; }
-
-    public long ProbesSucceeded { get; set; }
-
-    public long ProbesFailed { get; set; }
-}
+    string? LastError,
+    DateTimeOffset? LastErrorAt);

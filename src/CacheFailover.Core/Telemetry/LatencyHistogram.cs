@@ -12,11 +12,17 @@ internal sealed class LatencyHistogram
     private const int SubBucketBits = 3;
     private const int SubBuckets = 1 << SubBucketBits;
 
-    // Ticks are 100 ns; 2^43 ticks is about ten days, far beyond any deadline.
-    private const int MaxExponent = 43;
+    // Ticks are 100 ns; 2^30 ticks is about 107 s, beyond the longest deadline (60 s). Longer
+    // samples share the top buckets (their maximum is still exact).
+    private const int MaxExponent = 30;
     private const int BucketCount = SubBuckets + ((MaxExponent - SubBucketBits + 1) * SubBuckets);
 
-    private readonly long[] _counts = new long[BucketCount];
+    // Counts are ints: a slice of the metrics history holds one of these per 10 s or 2 min, and the
+    // per-service memory bound (see MetricSlices) depends on their size.
+    private readonly int[] _counts = new int[BucketCount];
+
+    /// <summary>Bytes one histogram holds (its buckets and counters), for memory bounds.</summary>
+    public const int FootprintBytes = (BucketCount * sizeof(int)) + (3 * sizeof(long));
 
     public long Count { get; private set; }
 
@@ -31,7 +37,12 @@ internal sealed class LatencyHistogram
             ticks = 0;
         }
 
-        _counts[IndexOf(ticks)]++;
+        ref var bucket = ref _counts[IndexOf(ticks)];
+        if (bucket < int.MaxValue)
+        {
+            bucket++;
+        }
+
         Count++;
         SumTicks += ticks;
         if (ticks > MaxTicks)
@@ -52,7 +63,7 @@ internal sealed class LatencyHistogram
     {
         for (var i = 0; i < _counts.Length; i++)
         {
-            target._counts[i] += _counts[i];
+            target._counts[i] = (int)Math.Min((long)target._counts[i] + _counts[i], int.MaxValue);
         }
 
         target.Count += Count;

@@ -17,9 +17,11 @@ internal static class ResultMapper
         snapshot.Options.AutoRecoveryEnabled,
         snapshot.AutoRecoverySuspended,
         snapshot.PrimaryHeldDownUntil,
+        snapshot.HoldDownReason,
         readOnly,
         [.. snapshot.Services.Select(ToService)],
         new JournalStatusResult(snapshot.Journal.PendingKeys, snapshot.Journal.Capacity, snapshot.Journal.Overflowed, snapshot.Journal.PrimaryDirty, snapshot.Journal.DirtyReason),
+        snapshot.PendingBackupCleanup ?? new Dictionary<string, int>(),
         [.. snapshot.RecentEvents.Select(ToEvent)]);
 
     public static ServiceStatusResult ToService(ServiceSnapshot service) => new(
@@ -35,8 +37,13 @@ internal static class ResultMapper
         Round(service.AvgResponseMs),
         Round(service.P95ResponseMs),
         Round(service.BaselineResponseMs),
+        service.ConsecutiveProbeFailures,
+        Round(service.ProbeSuccessRate),
+        Round(service.ProbeLatencyMs),
+        Round(service.ProbeBaselineMs),
         service.LastCheckAt,
         service.LastError,
+        service.LastErrorAt,
         service.ActiveFault);
 
     public static FailoverEventResult ToEvent(FailoverEvent e) => new(

@@ -23,8 +23,12 @@ public class FailbackBatchingTests
                 batches.Add(keys.Count);
                 return new ValueTask<long>(keys.Count);
             });
+        // The primary refuses writes until it comes back (recovery checks that it takes a write again).
+        var primaryDown = true;
         primary.Setup(p => p.SetAsync(It.IsAny<string>(), It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<TimeSpan?>(), It.IsAny<CancellationToken>()))
-            .Throws(new CacheBackendException(CacheFailureKind.Connection, OperationOutcome.NotApplied, "refused"));
+            .Returns(() => primaryDown
+                ? ValueTask.FromException(new CacheBackendException(CacheFailureKind.Connection, OperationOutcome.NotApplied, "refused"))
+                : ValueTask.CompletedTask);
         await using var engine = new FailoverEngine(
             new CacheServiceRegistration("primary", primary.Object),
             [new CacheServiceRegistration("backup", new InMemoryCacheBackend("backup", time))],
@@ -36,6 +40,7 @@ public class FailbackBatchingTests
             await engine.SetAsync($"k{i}", Bytes("v"));
         }
 
+        primaryDown = false;
         var result = await engine.TriggerManualRecoveryAsync("done");
 
         Assert.True(result.Success);

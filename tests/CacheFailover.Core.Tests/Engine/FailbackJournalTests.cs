@@ -92,8 +92,8 @@ public class FailbackJournalTests
         h.Primary.Faults.Clear();
         await h.ProbeRoundsAsync(h.Options.RecoveryThreshold - 1);
 
-        // Probes pass, but the invalidation batch fails on the way.
-        h.Primary.Faults.FailEveryNth(4, CacheFailover.Backends.CacheFailureKind.Connection);
+        // Verification passes (three probes, then a test write and delete), but the invalidation batch fails on the way.
+        h.Primary.Faults.FailEveryNth(6, CacheFailover.Backends.CacheFailureKind.Connection);
         var result = await h.Engine.TriggerManualRecoveryAsync("try");
 
         Assert.False(result.Success);

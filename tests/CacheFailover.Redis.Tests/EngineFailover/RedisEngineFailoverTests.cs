@@ -17,6 +17,7 @@ namespace CacheFailover.Redis.Tests.EngineFailover;
 public sealed class RedisEngineFailoverTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
+    private static readonly Lock SlowestLock = new();
     private readonly List<RedisServerProcess> _servers = [];
     private FailoverEngine? _engine;
 
@@ -107,6 +108,59 @@ public sealed class RedisEngineFailoverTests(ITestOutputHelper output) : IAsyncL
         Assert.Equal(FailoverTrigger.PerformanceDegradation, failover.Trigger);
         Assert.InRange(firstSuccess, 0, 5000);
         Assert.Empty(traffic.Errors);
+    }
+
+    /// <summary>
+    /// A loaded process is not a slow server: thousands of operations in flight queue inside this
+    /// process (latencies of many milliseconds), yet the primary answers probes on its own path as
+    /// fast as ever. With the default options, bar faster probes, no failover may happen.
+    /// </summary>
+    [Theory]
+    [InlineData(200)]
+    [InlineData(2000)]
+    public async Task HealthyPrimary_ManyOperationsInFlight_NeverFailsOver(int inFlight)
+    {
+        var (_, _) = await StartAsync(new FailoverOptions { HealthCheckIntervalSeconds = 0.25, HealthCheckTimeoutSeconds = 0.25 });
+        var value = new byte[100];
+        long operations = 0;
+        var errors = 0;
+        var slowest = TimeSpan.Zero;
+
+        // Three bursts, each long enough for the degradation rule (sustained 500 ms) to have fired several times.
+        for (var burst = 0; burst < 3; burst++)
+        {
+            var until = Stopwatch.GetTimestamp() + (long)(1.5 * Stopwatch.Frequency);
+            var workers = Enumerable.Range(0, inFlight).Select(worker => Task.Run(async () =>
+            {
+                var key = $"load:{worker % 500}";
+                while (Stopwatch.GetTimestamp() < until)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    try
+                    {
+                        await Engine.SetAsync(key, value);
+                        await Engine.GetAsync(key);
+                        Interlocked.Add(ref operations, 2);
+                    }
+                    catch (CacheOperationException)
+                    {
+                        Interlocked.Increment(ref errors);
+                    }
+
+                    var elapsed = Stopwatch.GetElapsedTime(started);
+                    lock (SlowestLock)
+                    {
+                        slowest = elapsed > slowest ? elapsed : slowest;
+                    }
+                }
+            })).ToArray();
+            await Task.WhenAll(workers);
+        }
+
+        output.WriteLine($"{inFlight} in flight: {operations} operations, slowest set+get {slowest.TotalMilliseconds:0.0} ms, {errors} errors, status {Engine.Status.ToWireName()}");
+        Assert.Empty(Engine.GetEvents());
+        Assert.Equal("primary", Engine.ActiveServiceId);
+        Assert.Equal(0, errors);
     }
 
     [Fact]

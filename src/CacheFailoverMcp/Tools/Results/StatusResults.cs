@@ -14,9 +14,11 @@ public sealed record FailoverStatusResult(
     bool AutoRecoveryEnabled,
     [property: Description("True after a manual failover: automatic recovery waits for trigger_manual_recovery.")] bool AutoRecoverySuspended,
     [property: Description("Earliest time an automatic recovery may happen (anti-flapping hold-down), or null.")] DateTimeOffset? PrimaryHeldDownUntil,
+    [property: Description("Why the hold-down lasts what it does (the delay, any doubling for repeated failovers, the cap), or null.")] string? HoldDownReason,
     bool ReadOnly,
     IReadOnlyList<ServiceStatusResult> Services,
     JournalStatusResult Journal,
+    [property: Description("Keys from the last failback still to be removed from each backup (retried until done; a failover to that backup removes them first). Empty when nothing is pending.")] IReadOnlyDictionary<string, int> PendingBackupCleanup,
     IReadOnlyList<FailoverEventResult> RecentEvents);
 
 /// <summary>One cache service as the status shows it; <c>endpoint</c> has secrets redacted.</summary>
@@ -27,14 +29,19 @@ public sealed record ServiceStatusResult(
     [property: Description("Where the service is, with passwords and tokens replaced by ***.")] string Endpoint,
     [property: Description("healthy, degraded, unhealthy or unknown.")] string Health,
     bool IsActive,
-    int ConsecutiveFailures,
+    [property: Description("Consecutive failures of operations and probes together; failure_threshold of them make the service unhealthy.")] int ConsecutiveFailures,
     int ConsecutiveSuccesses,
-    double SuccessRate,
-    double AvgResponseMs,
+    [property: Description("Share of successful operations over the recent window; null when the service carried no operations (see probe_success_rate).")] double? SuccessRate,
+    [property: Description("Mean response time of recent operations, or of probes while it carried none.")] double AvgResponseMs,
     double P95ResponseMs,
-    double? BaselineResponseMs,
+    [property: Description("Learned operation latency baseline, or null while still learning.")] double? BaselineResponseMs,
+    int ConsecutiveProbeFailures,
+    [property: Description("Share of successful probes since start; null before the first.")] double? ProbeSuccessRate,
+    [property: Description("Median of the recent probes, measured on the probe path (not queued behind operations).")] double? ProbeLatencyMs,
+    [property: Description("Learned probe latency baseline: what probe_latency_ms is compared with to judge slowness.")] double? ProbeBaselineMs,
     DateTimeOffset? LastCheckAt,
     string? LastError,
+    [property: Description("When last_error happened, or null.")] DateTimeOffset? LastErrorAt,
     [property: Description("The fault a live drill is injecting into this service, or null.")] string? InjectedFault);
 
 /// <summary>The failback journal: keys written while a backup served, to invalidate on the primary before it serves again.</summary>

@@ -1,30 +1,14 @@
 using CacheFailover.Health;
+using CacheFailover.Services;
 
 namespace CacheFailover.Engine;
 
-/// <summary>The performance snapshot for the metrics tool.</summary>
-public sealed partial class FailoverEngine
+/// <summary>Builds the performance-metrics tool's answer from the services' metric slices, the event history and the controller's time per status.</summary>
+internal static class PerformanceReport
 {
-    private TimeSpan? _lastInvalidation;
-    private long _invalidatedTotal;
-
-    /// <summary>The longest window <see cref="GetPerformanceMetrics"/> can cover.</summary>
-    public static TimeSpan MaxMetricsWindow => ServiceHealthTracker.SliceLength * (ServiceHealthTracker.SliceCount - 1);
-
-    /// <summary>
-    /// Operation counts and latency percentiles per service, failover and recovery figures, journal
-    /// invalidations and time per status, over the last <paramref name="window"/> (default 5 minutes,
-    /// whole 10-second slices, at most <see cref="MaxMetricsWindow"/>).
-    /// </summary>
-    public PerformanceSnapshot GetPerformanceMetrics(TimeSpan? window = null)
+    public static PerformanceSnapshot Build(TimeSpan span, IReadOnlyList<CacheService> services, EventHistory history, FailoverController controller, RecoveryCoordinator recovery, TimeProvider time)
     {
-        var span = window ?? TimeSpan.FromMinutes(5);
-        if (span <= TimeSpan.Zero || span > MaxMetricsWindow)
-        {
-            throw new ArgumentOutOfRangeException(nameof(window), span, $"The window must be between 1 second and {MaxMetricsWindow.TotalSeconds} seconds.");
-        }
-
-        var services = _registry.All.Select(service =>
+        var perService = services.Select(service =>
         {
             var totals = new WindowTotals();
             service.Health.CollectWindow(span, totals);
@@ -43,16 +27,15 @@ public sealed partial class FailoverEngine
                 totals.ProbesFailed);
         }).ToArray();
 
-        var since = _time.GetUtcNow() - span;
-        var events = _history.Query(int.MaxValue, since: since);
+        var events = history.Query(int.MaxValue, since: time.GetUtcNow() - span);
         return new PerformanceSnapshot(
             span.TotalSeconds,
-            services,
+            perService,
             Summarize(events.Where(e => e.Kind == FailoverEventKind.Failover).ToList()),
             Summarize(events.Where(e => e.Kind == FailoverEventKind.Recovery).ToList()),
-            Interlocked.Read(ref _invalidatedTotal),
-            _lastInvalidation?.TotalMilliseconds,
-            _controller.TimeInStatus().ToDictionary(p => p.Key.ToWireName(), p => p.Value.TotalSeconds));
+            recovery.InvalidatedTotal,
+            recovery.LastInvalidation?.TotalMilliseconds,
+            controller.TimeInStatus().ToDictionary(p => p.Key.ToWireName(), p => p.Value.TotalSeconds));
     }
 
     private static SwitchPerformance Summarize(List<FailoverEvent> events)

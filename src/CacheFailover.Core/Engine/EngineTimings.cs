@@ -1,0 +1,29 @@
+namespace CacheFailover.Engine;
+
+/// <summary>
+/// The engine's fixed timings and counts: the ones not worth an option. Public so that tools that
+/// model the engine (the drills' plans, the benchmark) read them instead of copying them.
+/// </summary>
+public static class EngineTimings
+{
+    /// <summary>Probes a recovery sends to the primary, one after the other, before it switches back; all must answer.</summary>
+    public const int RecoveryVerificationProbes = 3;
+
+    /// <summary>Fresh probes that must agree before slowness seen in operations counts as the server's (see the architecture notes, "like against like").</summary>
+    public const int DegradationConfirmationProbes = 3;
+
+    /// <summary>How often the hot path may start a degradation check (the check itself runs off the hot path).</summary>
+    public static readonly TimeSpan DegradationCheckInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>After a degradation check that did not fail over, the shortest wait before the next confirmation probes.</summary>
+    public static readonly TimeSpan DegradationConfirmationInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>After a failover that found no candidate, operations reuse its answer for at most this long (or one probe interval when shorter).</summary>
+    public static readonly TimeSpan FailedFailoverRetryInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>The first wait before a failed clean-up of the backups after failback is tried again; it doubles up to <see cref="BackupCleanupMaxRetryDelay"/>.</summary>
+    public static readonly TimeSpan BackupCleanupRetryDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest wait between tries of a backup clean-up.</summary>
+    public static readonly TimeSpan BackupCleanupMaxRetryDelay = TimeSpan.FromMinutes(1);
+}

@@ -1,0 +1,242 @@
+using System.Text;
+using CacheFailover.Backends;
+using CacheFailover.Options;
+using CacheFailover.Services;
+using CacheFailover.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace CacheFailover.Engine;
+
+/// <summary>
+/// Failing over: what a failure means, choosing and verifying a candidate, asking the controller
+/// for the switch, and recording the event. Manual failovers come through here too.
+/// </summary>
+internal sealed class FailoverCoordinator(
+    FailoverController controller,
+    ServiceRegistry registry,
+    ServiceProber prober,
+    BackupCleanup cleanup,
+    FailoverEvents events,
+    FailoverMetrics metrics,
+    EngineOptions options,
+    TimeProvider time,
+    ILogger logger)
+{
+    /// <summary>
+    /// Fails over at an operator's request, to <paramref name="targetServiceId"/> or to the best
+    /// candidate. Refused (with <see cref="FailoverRefusedException"/>, nothing changed) when the
+    /// target is unknown, already serving, the primary (use recovery), or cannot serve.
+    /// </summary>
+    public async Task<FailoverEvent> TriggerManualAsync(string reason, string? targetServiceId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        var current = options.Current;
+        var state = controller.Current;
+        CacheService? target = null;
+        if (targetServiceId is not null)
+        {
+            target = registry.Find(targetServiceId)
+                ?? throw new FailoverRefusedException($"target_service_id '{targetServiceId}' is not registered; registered services: {string.Join(", ", registry.All.Select(s => s.Id))}.");
+            if (target == state.Active)
+            {
+                throw new FailoverRefusedException($"'{target.Id}' already serves; nothing to fail over to.");
+            }
+
+            if (target.IsPrimary)
+            {
+                throw new FailoverRefusedException($"'{target.Id}' is the primary; switching back to it is a recovery (trigger_manual_recovery), which reconciles the failback journal first.");
+            }
+
+            if (target.Health.Evaluate(current) == ServiceHealth.Unhealthy)
+            {
+                throw new FailoverRefusedException($"'{target.Id}' is unhealthy ({target.Health.LastError ?? "failing probes"}); choose a healthy backup.");
+            }
+        }
+        else if (!registry.All.Any(s => !s.IsPrimary))
+        {
+            throw new FailoverRefusedException("There is no backup to fail over to; register one with register_failover_service.");
+        }
+        else if (!registry.All.Any(s => s != state.Active && !s.IsPrimary))
+        {
+            throw new FailoverRefusedException(
+                $"'{state.Active.Id}' is the only backup and it already serves ({state.Active.Health.Evaluate(current).ToWireName()}); there is no other backup to fail over to. Register another with register_failover_service, or return to the primary with trigger_manual_recovery.");
+        }
+
+        if (state.Status is FailoverStatus.FailingOver or FailoverStatus.Recovering)
+        {
+            throw new FailoverRefusedException($"A {(state.Status == FailoverStatus.Recovering ? "recovery" : "failover")} is in progress; try again when it has finished.");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var result = await FailOverAsync(FailoverTrigger.Manual, reason, state.Epoch, state.Active, target, automatic: false)
+            ?? throw new FailoverRefusedException("The serving service changed while the request was being made; read the status and try again.");
+        return result;
+    }
+
+    /// <summary>
+    /// Decides what a failed attempt means. Connection failures of the serving service fail over at
+    /// once; so does a missed deadline, unless the service answered another operation after this one
+    /// was sent (then it is loaded, not hung, and the operation is retried on it); other failures
+    /// fail over once <c>failure_threshold</c> is reached. Returns a reason when no service can take
+    /// the operation (the caller stops at once), else null.
+    /// </summary>
+    public async ValueTask<string?> ReactToFailureAsync(CacheService service, ServingState state, CacheBackendException ex, long attemptStarted)
+    {
+        var current = options.Current;
+        if (!current.EnableFailover || service != state.Active)
+        {
+            return null;
+        }
+
+        if (ex.Kind == CacheFailureKind.Timeout && service.Health.AnsweredSince(attemptStarted))
+        {
+            return null;
+        }
+
+        FailoverTrigger trigger;
+        if (!service.IsPrimary)
+        {
+            if (!current.CascadeFailoverEnabled)
+            {
+                return ex.Kind == CacheFailureKind.Connection && service.Health.Evaluate(current) == ServiceHealth.Unhealthy
+                    ? $"backup '{service.Id}' serves and is failing ({ex.Message}); cascade_failover_enabled is false, so no other backup is tried. The primary returns through recovery once healthy."
+                    : null;
+            }
+
+            trigger = FailoverTrigger.CascadeFailure;
+            if (ex.Kind == CacheFailureKind.Server && service.Health.ConsecutiveFailures < current.FailureThreshold)
+            {
+                return null;
+            }
+        }
+        else if (ex.Kind == CacheFailureKind.Connection)
+        {
+            trigger = FailoverTrigger.ConnectionFailure;
+        }
+        else if (ex.Kind == CacheFailureKind.Timeout)
+        {
+            trigger = FailoverTrigger.TimeoutExceeded;
+        }
+        else if (service.Health.ConsecutiveFailures >= current.FailureThreshold)
+        {
+            trigger = FailoverTrigger.HealthCheckFailure;
+        }
+        else
+        {
+            return null;
+        }
+
+        var result = await FailOverAsync(trigger, ex.Message, state.Epoch, service, target: null, automatic: true, throttled: true);
+        if (result is { Success: false } && controller.Current.Active == service && service.Health.Evaluate(current) == ServiceHealth.Unhealthy)
+        {
+            return $"no service can take over from '{service.Id}': {result.Error}";
+        }
+
+        return null;
+    }
+
+    /// <summary>Starts an automatic failover without waiting for it (connection events, the degradation check).</summary>
+    public void FailOverInBackground(FailoverTrigger trigger, string reason, long epoch, CacheService from, CacheService? target = null)
+    {
+        _ = RunAsync();
+
+        async Task RunAsync()
+        {
+            try
+            {
+                await FailOverAsync(trigger, reason, epoch, from, target, automatic: true, throttled: target is null);
+            }
+#pragma warning disable CA1031 // A background failover must never crash the process; it is logged.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Log.BackgroundTaskFailed(logger, ex);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Switches away from <paramref name="from"/> if the epoch is still <paramref name="expectedEpoch"/>.
+    /// Returns the event, or null when another decision already moved the epoch (I3) or a switch was
+    /// already running (then it waits for that switch).
+    /// </summary>
+    public async Task<FailoverEvent?> FailOverAsync(FailoverTrigger trigger, string reason, long expectedEpoch, CacheService from, CacheService? target, bool automatic, bool throttled = false)
+    {
+        if (throttled && controller.TryReuseFailedFailover(expectedEpoch, from, out var last))
+        {
+            return last;
+        }
+
+        if (!controller.TryBeginSwitch(expectedEpoch, FailoverStatus.FailingOver, out var running))
+        {
+            await running;
+            return null;
+        }
+
+        var current = options.Current;
+        var decided = time.GetTimestamp();
+        var startedAt = time.GetUtcNow();
+        TimeSpan? detection = automatic && from.Health.FailureStreakStart is { } streak ? time.GetElapsedTime(streak, decided) : null;
+        var candidates = target is not null
+            ? [target]
+            : ServiceSelector.Rank(registry.All.Where(s => s != from && !s.IsPrimary), current);
+
+        var errors = new List<string>();
+        foreach (var candidate in candidates.Take(current.MaxFailoverAttempts))
+        {
+            // A backup must take a write before traffic moves to it, and hold nothing from the last failback.
+            var refusal = await prober.VerifyCanServeAsync(candidate, current.OperationTimeout, $"timeout_threshold_ms = {current.TimeoutThresholdMs}")
+                ?? await cleanup.EnsureCleanAsync(candidate);
+            if (refusal is not null)
+            {
+                errors.Add($"{candidate.Id}: {refusal}");
+                continue;
+            }
+
+            var next = controller.CompleteFailover(candidate, manual: !automatic);
+            from.Health.ForgetRecentSamples();
+            candidate.Health.ForgetRecentSamples();
+            var success = new FailoverEvent(events.NextId(), FailoverEventKind.Failover, next.Epoch, trigger, from.Id, candidate.Id, reason, startedAt, detection, time.GetElapsedTime(decided), true, null, 0, automatic);
+            metrics.Failover(trigger.ToWireName(), true);
+            Log.FailedOver(logger, from.Id, candidate.Id, trigger.ToWireName(), next.Epoch, reason);
+            events.Record(success);
+            return success;
+        }
+
+        controller.AbortSwitch();
+        if (candidates.Count == 0)
+        {
+            errors.Add("no healthy candidate (" + DescribeServices(current) + ")");
+        }
+
+        var error = string.Join("; ", errors);
+        var failure = new FailoverEvent(events.NextId(), FailoverEventKind.Failover, controller.Current.Epoch, trigger, from.Id, null, reason, startedAt, detection, time.GetElapsedTime(decided), false, error, 0, automatic);
+        metrics.Failover(trigger.ToWireName(), false);
+        Log.FailoverFailed(logger, from.Id, trigger.ToWireName(), error);
+        var retry = TimeSpan.FromSeconds(Math.Min(current.HealthCheckIntervalSeconds, EngineTimings.FailedFailoverRetryInterval.TotalSeconds));
+        controller.NoteFailedFailover(failure, retry);
+        events.Record(failure);
+        return failure;
+    }
+
+    private string DescribeServices(FailoverOptions current)
+    {
+        var text = new StringBuilder();
+        foreach (var service in registry.All)
+        {
+            if (text.Length > 0)
+            {
+                text.Append("; ");
+            }
+
+            var health = service.Health.Evaluate(current);
+            text.Append(service.Id).Append(": ").Append(health.ToWireName());
+            if (health is ServiceHealth.Unhealthy or ServiceHealth.Degraded && service.Health.LastError is { } error)
+            {
+                text.Append(" (").Append(error).Append(')');
+            }
+        }
+
+        return text.ToString();
+    }
+}

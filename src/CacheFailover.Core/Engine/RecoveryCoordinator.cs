@@ -1,0 +1,204 @@
+using CacheFailover.Backends;
+using CacheFailover.Journal;
+using CacheFailover.Options;
+using CacheFailover.Services;
+using CacheFailover.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace CacheFailover.Engine;
+
+/// <summary>
+/// Recovering: verifying the primary, reconciling the failback journal on it (I1, I2, I5) while the
+/// backup still serves, the final switch under the journal's seal, and the clean-up of the backups.
+/// </summary>
+internal sealed class RecoveryCoordinator(
+    FailoverController controller,
+    ServiceRegistry registry,
+    FailbackJournal journal,
+    ServiceProber prober,
+    BackupCleanup cleanup,
+    FailoverEvents events,
+    FailoverMetrics metrics,
+    EngineOptions options,
+    TimeProvider time,
+    ILogger logger)
+{
+    private TimeSpan? _lastInvalidation;
+    private long _invalidatedTotal;
+
+    public long InvalidatedTotal => Interlocked.Read(ref _invalidatedTotal);
+
+    public TimeSpan? LastInvalidation => _lastInvalidation;
+
+    /// <summary>Marks the primary dirty (e.g. an operator knows writes bypassed the engine). It will not serve again until reconciled.</summary>
+    public void MarkPrimaryDirty(string reason)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        journal.MarkDirty(reason);
+        Log.PrimaryDirty(logger, registry.Primary.Id, reason);
+    }
+
+    /// <summary>Recovers automatically when every condition holds; called after each health round.</summary>
+    public async Task TryAutoRecoverAsync(CancellationToken cancellationToken)
+    {
+        var current = options.Current;
+        var state = controller.Current;
+        var primary = registry.Primary;
+        if (state.Status != FailoverStatus.FailedOver || !current.AutoRecoveryEnabled || controller.AutoRecoverySuspended || journal.PrimaryDirty)
+        {
+            return;
+        }
+
+        if (primary.Health.ConsecutiveProbeSuccesses < current.RecoveryThreshold
+            || primary.Health.Evaluate(current) == ServiceHealth.Unhealthy
+            || primary.Health.ProbesSlow(current))
+        {
+            return;
+        }
+
+        if (controller.HoldDown(current) is { } holdDown && time.GetUtcNow() < holdDown.Until)
+        {
+            return;
+        }
+
+        await RecoverAsync(manual: false, $"primary passed {primary.Health.ConsecutiveProbeSuccesses} consecutive probes and its hold-down ended", flushDirtyPrimary: false, cancellationToken);
+    }
+
+    /// <summary>
+    /// Switches back to the primary. The primary is probed first and the request is refused (with
+    /// the reason, nothing changed) when it does not answer or cannot store a value, or when it is
+    /// dirty and <paramref name="flushDirtyPrimary"/> is false.
+    /// </summary>
+    public async Task<RecoveryResult> RecoverAsync(bool manual, string reason, bool flushDirtyPrimary, CancellationToken cancellationToken)
+    {
+        var current = options.Current;
+        var state = controller.Current;
+        var primary = registry.Primary;
+        if (state.Active == primary)
+        {
+            return Refuse($"the primary '{primary.Id}' already serves (status {state.Status.ToWireName()}).", []);
+        }
+
+        if (state.Status is FailoverStatus.FailingOver or FailoverStatus.Recovering)
+        {
+            return Refuse($"a {(state.Status == FailoverStatus.Recovering ? "recovery" : "failover")} is in progress; try again when it has finished.", []);
+        }
+
+        var verification = await VerifyPrimaryAsync(primary, current, cancellationToken);
+        if (verification.FirstOrDefault(p => !p.Success) is { } failed)
+        {
+            return Refuse($"the primary '{primary.Id}' is not healthy: probe {failed.Attempt} of {verification.Count} failed ({failed.Error}).", verification);
+        }
+
+        if (journal.PrimaryDirty && !flushDirtyPrimary)
+        {
+            return Refuse($"the primary '{primary.Id}' is dirty ({journal.DirtyReason}); it may hold values older than the backup's. Recover with flush_dirty_primary = true to flush it first.", verification);
+        }
+
+        if (!controller.TryBeginSwitch(state.Epoch, FailoverStatus.Recovering, out _))
+        {
+            return Refuse("the serving service changed while the recovery was being prepared; read the status and try again.", verification);
+        }
+
+        var decided = time.GetTimestamp();
+        var startedAt = time.GetUtcNow();
+        var trigger = manual ? FailoverTrigger.Manual : LastFailoverTrigger();
+        var flushed = false;
+        var invalidated = new List<string>();
+        var taken = new List<string>();
+        try
+        {
+            if (journal.PrimaryDirty)
+            {
+                await primary.Backend.FlushAsync(cancellationToken);
+                journal.MarkReconciled();
+                flushed = true;
+            }
+
+            // Reconcile while the backup keeps serving: full batches go now...
+            while (journal.PendingKeys >= current.InvalidationBatchSize)
+            {
+                var batch = journal.TakeBatch(current.InvalidationBatchSize);
+                taken.AddRange(batch);
+                await InvalidateOnPrimaryAsync(primary, batch, current, cancellationToken);
+                invalidated.AddRange(batch);
+            }
+
+            // ...then the journal is sealed, so that no write can reach the backup unrecorded, and the
+            // last keys (and any written meanwhile) go just before the switch. Writers wait meanwhile.
+            var rest = controller.SealJournalForFinalSwitch();
+            taken.AddRange(rest);
+            for (var i = 0; i < rest.Count; i += current.InvalidationBatchSize)
+            {
+                var batch = rest.GetRange(i, Math.Min(current.InvalidationBatchSize, rest.Count - i));
+                await InvalidateOnPrimaryAsync(primary, batch, current, cancellationToken);
+                invalidated.AddRange(batch);
+            }
+        }
+        catch (Exception ex) when (ex is CacheBackendException or OperationCanceledException)
+        {
+            // Nothing may be lost: every key taken goes back (invalidating again is harmless), and the backup keeps serving.
+            journal.Restore(taken);
+            controller.AbortSwitch();
+            var error = $"reconciling the failback journal on '{primary.Id}' failed: {Describe(ex)}; the backup keeps serving.";
+            var failedEvent = new FailoverEvent(events.NextId(), FailoverEventKind.Recovery, controller.Current.Epoch, trigger, state.Active.Id, null, reason, startedAt, null, time.GetElapsedTime(decided), false, error, invalidated.Count, !manual);
+            metrics.Recovery(false);
+            Log.RecoveryFailed(logger, primary.Id, error);
+            events.Record(failedEvent);
+            return new RecoveryResult(false, verification, invalidated.Count, flushed, failedEvent, null);
+        }
+
+        var next = controller.CompleteRecovery(primary, manual, current);
+        primary.Health.ForgetRecentSamples();
+        metrics.Recovery(true);
+        metrics.InvalidatedKeys(invalidated.Count);
+        _lastInvalidation = time.GetElapsedTime(decided);
+        Interlocked.Add(ref _invalidatedTotal, invalidated.Count);
+        var recovered = new FailoverEvent(events.NextId(), FailoverEventKind.Recovery, next.Epoch, trigger, state.Active.Id, primary.Id, reason, startedAt, null, time.GetElapsedTime(decided), true, null, invalidated.Count, !manual);
+        Log.Recovered(logger, primary.Id, next.Epoch, invalidated.Count);
+        events.Record(recovered);
+        cleanup.Schedule(registry.All.Where(s => !s.IsPrimary), invalidated);
+        return new RecoveryResult(true, verification, invalidated.Count, flushed, recovered, null);
+
+        static RecoveryResult Refuse(string why, IReadOnlyList<ProbeResult> probes) => new(false, probes, 0, false, null, why);
+    }
+
+    private async Task InvalidateOnPrimaryAsync(CacheService primary, List<string> batch, FailoverOptions current, CancellationToken cancellationToken)
+    {
+        var pending = primary.Backend.InvalidateAsync(batch, cancellationToken);
+        if (!pending.IsCompletedSuccessfully)
+        {
+            // A batch may take longer than one operation; give it the probe timeout.
+            await prober.WithDeadlineAsync(pending, primary, current.HealthCheckTimeout, $"an invalidation batch within health_check_timeout_seconds = {current.HealthCheckTimeoutSeconds}", cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="EngineTimings.RecoveryVerificationProbes"/> probes one after the other, the last
+    /// of them a full serving check (a write and a delete), stopping at the first failure.
+    /// </summary>
+    private async Task<IReadOnlyList<ProbeResult>> VerifyPrimaryAsync(CacheService primary, FailoverOptions current, CancellationToken cancellationToken)
+    {
+        var results = new List<ProbeResult>();
+        var timeoutName = $"health_check_timeout_seconds = {current.HealthCheckTimeoutSeconds}";
+        for (var attempt = 1; attempt <= EngineTimings.RecoveryVerificationProbes; attempt++)
+        {
+            var started = time.GetTimestamp();
+            var error = attempt == EngineTimings.RecoveryVerificationProbes
+                ? await prober.VerifyCanServeAsync(primary, current.HealthCheckTimeout, timeoutName, cancellationToken)
+                : await prober.ProbeAsync(primary, current.HealthCheckTimeout, timeoutName, cancellationToken);
+            results.Add(new ProbeResult(attempt, error is null, time.GetElapsedTime(started).TotalMilliseconds, error));
+            if (error is not null)
+            {
+                break;
+            }
+        }
+
+        return results;
+    }
+
+    private FailoverTrigger LastFailoverTrigger() =>
+        events.History.Query(1, kind: FailoverEventKind.Failover) is [var last] ? last.Trigger : FailoverTrigger.Manual;
+
+    private static string Describe(Exception ex) => ex is CacheBackendException or TimeoutException ? ex.Message : ex.GetType().Name;
+}

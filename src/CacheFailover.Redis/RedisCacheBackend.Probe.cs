@@ -1,0 +1,92 @@
+using CacheFailover.Backends;
+using StackExchange.Redis;
+
+namespace CacheFailover.Redis;
+
+/// <summary>
+/// Probes travel on a connection of their own. On the shared connection a probe waits behind
+/// every operation this process has in flight, so under load it would measure the process's own
+/// backlog rather than the server; the engine compares probe with probe, and that comparison is
+/// only fair when nothing of ours is queued in front of them.
+/// </summary>
+public sealed partial class RedisCacheBackend
+{
+    /// <summary>The key a probe reads: namespaced, never written by a probe, so no user key is touched.</summary>
+    internal const string ProbeKey = "cachefailover:probe";
+
+    private readonly Lock _probeLock = new();
+    private Task<ConnectionMultiplexer>? _probeConnect;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// An EXISTS of <see cref="ProbeKey"/> on this backend's database, over the probe connection: a
+    /// PING would answer even where the database does not exist or the user may not read keys.
+    /// The latency is measured here, around that one command.
+    /// </remarks>
+    public async ValueTask<TimeSpan> PingAsync(CancellationToken cancellationToken = default)
+    {
+        Task<bool>? pending = null;
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            var multiplexer = await ProbeConnection().WaitAsync(cancellationToken).ConfigureAwait(false);
+            var database = multiplexer.GetDatabase(Database);
+            var started = _timeProvider.GetTimestamp();
+            pending = database.KeyExistsAsync(ProbeKey);
+            await (cancellationToken.CanBeCanceled ? pending.WaitAsync(cancellationToken) : pending).ConfigureAwait(false);
+            return _timeProvider.GetElapsedTime(started);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            ObserveLater(pending);
+            throw;
+        }
+        catch (Exception exception)
+        {
+            var failure = exception as CacheBackendException ?? RedisFailureClassifier.Classify(exception, Endpoint, "EXISTS (probe)");
+            Log.OperationFailed(_logger, ServiceId, "EXISTS (probe)", failure.Kind, failure.Outcome);
+            if (ReferenceEquals(failure, exception))
+            {
+                throw;
+            }
+
+            throw failure;
+        }
+    }
+
+    private Task<ConnectionMultiplexer> ProbeConnection()
+    {
+        lock (_probeLock)
+        {
+            // Connected in the background like the main connection; a dead server still yields a
+            // multiplexer (AbortOnConnectFail is off) whose commands fail at once.
+            return _probeConnect ??= Task.Run(() => ConnectionMultiplexer.ConnectAsync(BuildConfiguration(ServiceId + "-probe", _connection, _options)));
+        }
+    }
+
+    private async Task CloseProbeConnectionAsync()
+    {
+        Task<ConnectionMultiplexer>? connect;
+        lock (_probeLock)
+        {
+            connect = _probeConnect;
+        }
+
+        if (connect is null)
+        {
+            return;
+        }
+
+        try
+        {
+            var multiplexer = await connect.ConfigureAwait(false);
+            await multiplexer.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
+            await multiplexer.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (RedisException)
+        {
+            // The probe connection never came up; there is nothing to close.
+        }
+    }
+}
