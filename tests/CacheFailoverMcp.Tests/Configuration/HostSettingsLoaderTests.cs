@@ -64,6 +64,42 @@ public sealed class HostSettingsLoaderTests
     }
 
     [Fact]
+    public void Load_NothingGiven_LiveDrillsAreNotAllowed()
+    {
+        Assert.False(Load([]).Settings.AllowLiveDrills);
+    }
+
+    [Fact]
+    public void Load_AllowLiveDrillsFlag_AllowsThem()
+    {
+        var result = Load(["--allow-live-drills"]);
+
+        Assert.Empty(result.Problems);
+        Assert.True(result.Settings.AllowLiveDrills);
+    }
+
+    [Theory]
+    [InlineData("CACHEFAILOVER_ALLOW_LIVE_DRILLS", "true")]
+    [InlineData("CACHEFAILOVER_ALLOW_LIVE_DRILLS", "1")]
+    [InlineData("CacheFailover__AllowLiveDrills", "true")]
+    public void Load_AllowLiveDrillsFromTheEnvironment_AllowsThem(string variable, string value)
+    {
+        var result = Load([], new Dictionary<string, string> { [variable] = value });
+
+        Assert.Empty(result.Problems);
+        Assert.True(result.Settings.AllowLiveDrills);
+    }
+
+    [Fact]
+    public void Load_AllowLiveDrillsNotABoolean_IsAProblemNamingTheOption()
+    {
+        var result = Load(["--allow-live-drills=maybe"]);
+
+        Assert.Equal(["--allow-live-drills must be true or false (got 'maybe')."], result.Problems);
+        Assert.False(result.Settings.AllowLiveDrills);
+    }
+
+    [Fact]
     public void Load_EnvironmentShortcuts_SetServicesReadOnlyAndToken()
     {
         var result = Load([], new Dictionary<string, string>
