@@ -7,7 +7,7 @@ namespace CacheFailover.Engine;
 /// <summary>Failing over: choosing a candidate, verifying it, switching, recording the event.</summary>
 public sealed partial class FailoverEngine
 {
-    private static readonly TimeSpan DegradationCheckInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan DegradationCheckInterval = EngineTimings.DegradationCheckInterval;
     private volatile FailoverEvent? _lastFailedFailover;
     private long _failoverRetryAfter;
 

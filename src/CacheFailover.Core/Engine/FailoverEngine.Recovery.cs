@@ -11,7 +11,7 @@ namespace CacheFailover.Engine;
 /// </summary>
 public sealed partial class FailoverEngine
 {
-    private const int VerificationProbes = 3;
+    private const int VerificationProbes = EngineTimings.RecoveryVerificationProbes;
     private readonly Lock _holdDownLock = new();
     private volatile bool _autoRecoverySuspended;
     private int _primaryFailovers;

@@ -100,7 +100,7 @@ public sealed partial class FailoverEngine : IAsyncDisposable
     /// <summary>The primary's id.</summary>
     public string PrimaryServiceId => _registry.Primary.Id;
 
-    /// <summary>The backend of a service, or null; drills use it to reach a service's fault injector.</summary>
+    /// <summary>The backend of a service as it was registered, or null.</summary>
     public ICacheBackend? GetBackend(string serviceId) => _registry.Find(serviceId)?.Backend;
 
     internal CacheService? FindService(string serviceId) => _registry.Find(serviceId);
@@ -127,8 +127,7 @@ public sealed partial class FailoverEngine : IAsyncDisposable
                 health.P95ResponseMs,
                 health.BaselineResponseMs,
                 health.LastCheckAt,
-                health.LastError,
-                (service.Backend as FaultInjectingBackend)?.ActiveFault);
+                health.LastError);
         }).ToArray();
 
         return new FailoverStatusSnapshot(

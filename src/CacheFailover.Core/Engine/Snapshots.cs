@@ -20,8 +20,7 @@ public sealed record ServiceSnapshot(
     double P95ResponseMs,
     double? BaselineResponseMs,
     DateTimeOffset? LastCheckAt,
-    string? LastError,
-    string? ActiveFault);
+    string? LastError);
 
 /// <summary>The failback journal's state.</summary>
 public sealed record JournalSnapshot(int PendingKeys, int Capacity, bool Overflowed, bool PrimaryDirty, string? DirtyReason, long RecordedTotal);
