@@ -1,3 +1,4 @@
+using CacheFailover.Drills.Chaos;
 using CacheFailoverMcp.Configuration;
 using CacheFailoverMcp.Hosting;
 using Serilog.Events;
@@ -263,6 +264,22 @@ public sealed class HostSettingsLoaderTests
         Assert.Equal(0, startup.ExitCode);
         Assert.Contains("--primary <connection>", stderr.ToString(), StringComparison.Ordinal);
         Assert.Contains("--failure_threshold <integer>", stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task PrepareAsync_AllowLiveDrills_DecidesWhetherTheBackendsAreWrappedForFaultInjection(bool allow)
+    {
+        var startup = await HostStartup.PrepareAsync(allow ? ["--allow-live-drills"] : [], NoEnvironment, null, new StringWriter());
+        await using var topology = startup.Topology;
+
+        Assert.Null(startup.ExitCode);
+        Assert.Equal(allow, startup.Settings.AllowLiveDrills);
+        Assert.Equal(allow, startup.Provisioner.FaultInjection);
+        Assert.Equal(allow, startup.Topology.Primary is FaultInjectingBackend);
+        Assert.All(startup.Topology.Backups, b => Assert.Equal(allow, b.Backend is FaultInjectingBackend));
+        await startup.Logger.DisposeAsync();
     }
 
     [Theory]
