@@ -39,7 +39,7 @@ internal sealed class TestServer : IAsyncDisposable
     {
         settings ??= new HostSettings();
         var time = timeProvider ?? TimeProvider.System;
-        var provisioner = new BackendProvisioner([new InMemoryCacheBackendFactory(time), new CacheFailover.Redis.RedisCacheBackendFactory(timeProvider: time)], time);
+        var provisioner = new BackendProvisioner([new InMemoryCacheBackendFactory(time), new CacheFailover.Redis.RedisCacheBackendFactory(timeProvider: time)], time, settings.AllowLiveDrills);
         var problems = new List<string>();
         var topology = await ServiceTopology.TryCreateAsync(settings, provisioner, problems)
             ?? throw new InvalidOperationException(string.Join("; ", problems));

@@ -16,7 +16,7 @@ internal sealed class DeadlineTokens(TimeProvider time)
     public CancellationToken For(ServingState state, TimeSpan timeout, long now)
     {
         var timeoutTicks = (long)(timeout.TotalSeconds * time.TimestampFrequency);
-        var slot = Math.Max(timeoutTicks / 16, time.TimestampFrequency / 1000);
+        var slot = Math.Max(timeoutTicks / EngineTimings.DeadlineSlotsPerTimeout, time.TimestampFrequency / 1000);
         var end = (((now + timeoutTicks) / slot) + 1) * slot;
         var shard = Thread.GetCurrentProcessorId() % _current.Length;
         var bucket = Volatile.Read(ref _current[shard]);

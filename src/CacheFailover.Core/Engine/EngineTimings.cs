@@ -26,4 +26,14 @@ public static class EngineTimings
 
     /// <summary>The longest wait between tries of a backup clean-up.</summary>
     public static readonly TimeSpan BackupCleanupMaxRetryDelay = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Operation deadlines are grouped in slots of 1/16 of <c>timeout_threshold_ms</c> (at least
+    /// 1 ms) that share one cancellation token, so an overrunning operation is abandoned between
+    /// the timeout and one slot later: at most <c>timeout × (1 + 1/16)</c>.
+    /// </summary>
+    public const int DeadlineSlotsPerTimeout = 16;
+
+    /// <summary>The latest an operation that overruns <paramref name="timeout"/> is abandoned: the timeout plus one deadline slot.</summary>
+    public static TimeSpan LatestDeadline(TimeSpan timeout) => timeout + (timeout / DeadlineSlotsPerTimeout);
 }

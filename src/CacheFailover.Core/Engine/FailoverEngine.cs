@@ -130,7 +130,7 @@ public sealed class FailoverEngine : IAsyncDisposable
     /// <summary>The primary's id.</summary>
     public string PrimaryServiceId => _registry.Primary.Id;
 
-    /// <summary>The backend of a service, or null.</summary>
+    /// <summary>The backend of a service as it was registered, or null.</summary>
     public ICacheBackend? GetBackend(string serviceId) => _registry.Find(serviceId)?.Backend;
 
     internal CacheService? FindService(string serviceId) => _registry.Find(serviceId);
@@ -351,7 +351,6 @@ public sealed class FailoverEngine : IAsyncDisposable
             health.BaselineResponseMs,
             health.LastCheckAt,
             health.LastError,
-            (service.Backend as FaultInjectingBackend)?.ActiveFault,
             health.ConsecutiveProbeFailures,
             health.ProbeSuccessRate,
             health.ProbeLatencyMs,

@@ -21,7 +21,6 @@ public sealed record ServiceSnapshot(
     double? BaselineResponseMs,
     DateTimeOffset? LastCheckAt,
     string? LastError,
-    string? ActiveFault,
     int ConsecutiveProbeFailures = 0,
     double? ProbeSuccessRate = null,
     double? ProbeLatencyMs = null,

@@ -35,6 +35,7 @@ public static class CommandLineShortcuts
         ["--legacy-sse"] = (ConfigurationKeys.LegacySse, false),
         ["--allowed-hosts"] = (ConfigurationKeys.AllowedHosts, true),
         ["--log-level"] = (ConfigurationKeys.LogLevel, true),
+        ["--allow-live-drills"] = (ConfigurationKeys.AllowLiveDrills, false),
     };
 
     /// <summary>Reads <paramref name="args"/>; never throws.</summary>

@@ -13,6 +13,7 @@ public static class ConfigurationKeys
     public const string LegacySse = Section + ":LegacySse";
     public const string LogLevel = Section + ":LogLevel";
     public const string AuditCapacity = Section + ":AuditCapacity";
+    public const string AllowLiveDrills = Section + ":AllowLiveDrills";
     public const string Failover = Section + ":Failover";
 
     /// <summary>ASP.NET Core's own key, kept at the root so the usual documentation applies.</summary>
@@ -31,6 +32,7 @@ public static class EnvironmentShortcuts
     public const string LegacySse = "CACHEFAILOVER_LEGACY_SSE";
     public const string AllowedHosts = "CACHEFAILOVER_ALLOWED_HOSTS";
     public const string LogLevel = "CACHEFAILOVER_LOG_LEVEL";
+    public const string AllowLiveDrills = "CACHEFAILOVER_ALLOW_LIVE_DRILLS";
 
     /// <summary>Shortcut → configuration key, for the scalar ones (backups need splitting).</summary>
     public static readonly IReadOnlyDictionary<string, string> Scalars = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -43,5 +45,6 @@ public static class EnvironmentShortcuts
         [LegacySse] = ConfigurationKeys.LegacySse,
         [AllowedHosts] = ConfigurationKeys.AllowedHosts,
         [LogLevel] = ConfigurationKeys.LogLevel,
+        [AllowLiveDrills] = ConfigurationKeys.AllowLiveDrills,
     };
 }

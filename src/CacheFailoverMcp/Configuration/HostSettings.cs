@@ -61,6 +61,12 @@ public sealed record HostSettings
     /// <summary>The lowest level written to stderr.</summary>
     public LogEventLevel LogLevel { get; init; } = LogEventLevel.Information;
 
+    /// <summary>
+    /// When true every backend is wrapped in a fault injector and live drills may inject real faults.
+    /// Off by default: a production server then has no fault-injection path at all.
+    /// </summary>
+    public bool AllowLiveDrills { get; init; }
+
     /// <summary>Mutating-tool calls kept in the in-memory audit trail.</summary>
     public int AuditCapacity { get; init; } = 1000;
 

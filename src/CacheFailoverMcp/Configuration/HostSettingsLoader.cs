@@ -112,6 +112,7 @@ public static class HostSettingsLoader
             Failover = ReadFailoverOptions(configuration, problems),
             LogLevel = ReadLogLevel(configuration[ConfigurationKeys.LogLevel], problems),
             AuditCapacity = ReadInt(configuration, ConfigurationKeys.AuditCapacity, 1000, 1, 100_000, problems),
+            AllowLiveDrills = ReadBool(configuration, ConfigurationKeys.AllowLiveDrills, "--allow-live-drills", problems),
         };
 
         if (transport == McpTransportKind.Http)

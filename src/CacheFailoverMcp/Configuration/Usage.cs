@@ -39,6 +39,9 @@ public static class Usage
 
                 Tools:
                   --read-only                 Register only the read-only tools.       env {{EnvironmentShortcuts.ReadOnly}}=true
+                  --allow-live-drills         Let test_cache_failover_scenario inject real faults (mode live);
+                                              off by default: backends are then not wrapped for fault injection.
+                                                                                       env {{EnvironmentShortcuts.AllowLiveDrills}}=true
 
                 Transport:
                   --transport stdio|http      Default stdio (JSON-RPC on stdin/stdout, logs on stderr).

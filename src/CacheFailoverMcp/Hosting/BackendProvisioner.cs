@@ -1,23 +1,33 @@
 using CacheFailover.Backends;
+using CacheFailover.Drills.Chaos;
 
 namespace CacheFailoverMcp.Hosting;
 
 /// <summary>
-/// Turns connection strings into backends: asks each factory in order, and wraps every backend in a
-/// <see cref="FaultInjectingBackend"/> (a pass-through until a fault is set) so that live drills can
-/// inject faults into any service. One per process; also used by <c>register_failover_service</c>.
+/// Turns connection strings into backends: asks each factory in order and, only when the server
+/// allows live drills, wraps every backend in a <see cref="FaultInjectingBackend"/> (a pass-through
+/// until a fault is set) so that a live drill can inject faults into any service. Without that
+/// permission the engine gets the plain backends: there is no fault-injection path to misuse.
+/// One per process; also used by <c>register_failover_service</c>.
 /// </summary>
 public sealed class BackendProvisioner
 {
     private readonly IReadOnlyList<ICacheBackendFactory> _factories;
     private readonly TimeProvider _timeProvider;
 
-    public BackendProvisioner(IEnumerable<ICacheBackendFactory> factories, TimeProvider timeProvider)
+    /// <param name="factories">Asked in order; the first that understands a connection creates its backend.</param>
+    /// <param name="timeProvider">The fault injectors' clock.</param>
+    /// <param name="faultInjection">Wrap every backend in a fault injector (the server runs with <c>--allow-live-drills</c>).</param>
+    public BackendProvisioner(IEnumerable<ICacheBackendFactory> factories, TimeProvider timeProvider, bool faultInjection = false)
     {
         ArgumentNullException.ThrowIfNull(factories);
         _factories = [.. factories];
         _timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
+        FaultInjection = faultInjection;
     }
+
+    /// <summary>Whether backends are wrapped in fault injectors for live drills.</summary>
+    public bool FaultInjection { get; }
 
     /// <summary>What a connection may look like, for messages.</summary>
     public const string AcceptedForms = "redis://[user:password@]host[:port][/db], rediss://… (TLS), a StackExchange.Redis configuration string such as host:6379,password=…, memory, or memory://name";
@@ -26,7 +36,7 @@ public sealed class BackendProvisioner
     /// Creates the backend for <paramref name="connection"/> without waiting for the server. Throws
     /// <see cref="ArgumentException"/> (message free of secrets) when no factory understands it or it is malformed.
     /// </summary>
-    public FaultInjectingBackend Create(string serviceId, string connection)
+    public ICacheBackend Create(string serviceId, string connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
         var trimmed = connection.Trim();
@@ -38,7 +48,7 @@ public sealed class BackendProvisioner
         var factory = _factories.FirstOrDefault(f => f.CanCreate(trimmed))
             ?? throw new ArgumentException($"'{Redact(trimmed)}' is not a connection this server understands; use {AcceptedForms}.", nameof(connection));
         var backend = factory.Create(serviceId, trimmed);
-        return new FaultInjectingBackend(backend, _timeProvider);
+        return FaultInjection ? new FaultInjectingBackend(backend, _timeProvider) : backend;
     }
 
     /// <summary>The connection string with passwords and tokens replaced by <c>***</c>.</summary>
@@ -78,15 +88,15 @@ public sealed class ServiceTopology : IAsyncDisposable
 {
     private bool _handedOver;
 
-    internal ServiceTopology(FaultInjectingBackend primary, IReadOnlyList<(string Id, FaultInjectingBackend Backend)> backups)
+    internal ServiceTopology(ICacheBackend primary, IReadOnlyList<(string Id, ICacheBackend Backend)> backups)
     {
         Primary = primary;
         Backups = backups;
     }
 
-    public FaultInjectingBackend Primary { get; }
+    public ICacheBackend Primary { get; }
 
-    public IReadOnlyList<(string Id, FaultInjectingBackend Backend)> Backups { get; }
+    public IReadOnlyList<(string Id, ICacheBackend Backend)> Backups { get; }
 
     /// <summary>
     /// Creates every backend of <paramref name="settings"/>; each connection that cannot be used adds a
@@ -97,7 +107,7 @@ public sealed class ServiceTopology : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(provisioner);
         ArgumentNullException.ThrowIfNull(problems);
-        var created = new List<(string Id, FaultInjectingBackend? Backend)>
+        var created = new List<(string Id, ICacheBackend? Backend)>
         {
             (Configuration.HostSettings.PrimaryServiceId, TryCreate(provisioner, Configuration.HostSettings.PrimaryServiceId, settings.PrimaryConnection, "--primary", problems)),
         };
@@ -141,7 +151,7 @@ public sealed class ServiceTopology : IAsyncDisposable
         }
     }
 
-    private static FaultInjectingBackend? TryCreate(BackendProvisioner provisioner, string id, string connection, string source, List<string> problems)
+    private static ICacheBackend? TryCreate(BackendProvisioner provisioner, string id, string connection, string source, List<string> problems)
     {
         try
         {

@@ -53,7 +53,8 @@ public sealed class HostStartup
 #pragma warning restore CA2000
         var provisioner = new BackendProvisioner(
             [new InMemoryCacheBackendFactory(TimeProvider.System), new RedisCacheBackendFactory(timeProvider: TimeProvider.System, loggerFactory: loggerFactory)],
-            TimeProvider.System);
+            TimeProvider.System,
+            faultInjection: loaded.Settings.AllowLiveDrills);
         var topology = await ServiceTopology.TryCreateAsync(loaded.Settings, provisioner, problems);
         if (problems.Count > 0)
         {

@@ -7,7 +7,10 @@ namespace CacheFailoverMcp.Tools;
 /// <summary>Engine snapshots → wire records (snake_case names, enums as their wire names).</summary>
 internal static class ResultMapper
 {
-    public static FailoverStatusResult ToStatus(FailoverStatusSnapshot snapshot, bool readOnly) => new(
+    /// <param name="snapshot">The engine's status.</param>
+    /// <param name="readOnly">Whether the server runs read-only.</param>
+    /// <param name="activeFault">The fault injected into a service, by id (the engine does not know about fault injection).</param>
+    public static FailoverStatusResult ToStatus(FailoverStatusSnapshot snapshot, bool readOnly, Func<string, string?> activeFault) => new(
         snapshot.Status.ToWireName(),
         snapshot.Epoch,
         snapshot.ActiveServiceId,
@@ -19,12 +22,12 @@ internal static class ResultMapper
         snapshot.PrimaryHeldDownUntil,
         snapshot.HoldDownReason,
         readOnly,
-        [.. snapshot.Services.Select(ToService)],
+        [.. snapshot.Services.Select(s => ToService(s, activeFault(s.ServiceId)))],
         new JournalStatusResult(snapshot.Journal.PendingKeys, snapshot.Journal.Capacity, snapshot.Journal.Overflowed, snapshot.Journal.PrimaryDirty, snapshot.Journal.DirtyReason),
         snapshot.PendingBackupCleanup ?? new Dictionary<string, int>(),
         [.. snapshot.RecentEvents.Select(ToEvent)]);
 
-    public static ServiceStatusResult ToService(ServiceSnapshot service) => new(
+    public static ServiceStatusResult ToService(ServiceSnapshot service, string? activeFault) => new(
         service.ServiceId,
         service.Role.ToWireName(),
         service.Priority,
@@ -44,7 +47,7 @@ internal static class ResultMapper
         service.LastCheckAt,
         service.LastError,
         service.LastErrorAt,
-        service.ActiveFault);
+        activeFault);
 
     public static FailoverEventResult ToEvent(FailoverEvent e) => new(
         e.Id,

@@ -12,7 +12,7 @@ namespace CacheFailoverMcp.Tools;
 #pragma warning disable CA1707 // Identifiers should not contain underscores: parameter names are the tool's wire names.
 #pragma warning disable IDE1006
 [McpServerToolType]
-public sealed class ServiceRegistrationTools(FailoverEngine engine, BackendProvisioner provisioner)
+public sealed class ServiceRegistrationTools(FailoverEngine engine, BackendProvisioner provisioner, DrillCoordinator drills)
 {
     [McpServerTool(Name = "register_failover_service", Title = "Register a backup cache",
         ReadOnly = false, Destructive = false, Idempotent = false, OpenWorld = true, UseStructuredContent = true)]
@@ -52,7 +52,7 @@ public sealed class ServiceRegistrationTools(FailoverEngine engine, BackendProvi
 
         var backend = provisioner.Create(service_id, connection);
         var service = await engine.RegisterServiceAsync(new CacheServiceRegistration(service_id, backend, priority), cancellationToken);
-        return ResultMapper.ToService(service);
+        return ResultMapper.ToService(service, drills.ActiveFault(service.ServiceId));
     }
 
     [McpServerTool(Name = "unregister_failover_service", Title = "Unregister a backup cache",

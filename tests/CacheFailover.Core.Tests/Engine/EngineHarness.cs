@@ -1,5 +1,6 @@
 using System.Text;
 using CacheFailover.Backends;
+using CacheFailover.Drills.Chaos;
 using CacheFailover.Engine;
 using CacheFailover.Options;
 using CacheFailover.Services;

@@ -84,7 +84,7 @@ public class HealthMonitorTests
         Assert.Equal(2, primary.AvgResponseMs, 3);
         Assert.InRange(primary.P95ResponseMs, 2, 2.25);
         Assert.Equal(2, primary.BaselineResponseMs!.Value, 3);
-        Assert.Equal("failing every 1th call", primary.ActiveFault);
+        Assert.Equal("failing every 1th call", h.Primary.Faults.ActiveFault);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using CacheFailover.Backends;
 using CacheFailover.DependencyInjection;
+using CacheFailover.Drills.Chaos;
 using CacheFailover.Engine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,3 +1,4 @@
+using CacheFailover.Drills.Chaos;
 using CacheFailoverMcp.Configuration;
 using CacheFailoverMcp.Hosting;
 using Serilog.Events;
@@ -61,6 +62,42 @@ public sealed class HostSettingsLoaderTests
         Assert.Equal(5, settings.Failover.FailureThreshold);
         Assert.Equal(2.5, settings.Failover.HealthCheckIntervalSeconds);
         Assert.Equal(7, settings.AuditCapacity);
+    }
+
+    [Fact]
+    public void Load_NothingGiven_LiveDrillsAreNotAllowed()
+    {
+        Assert.False(Load([]).Settings.AllowLiveDrills);
+    }
+
+    [Fact]
+    public void Load_AllowLiveDrillsFlag_AllowsThem()
+    {
+        var result = Load(["--allow-live-drills"]);
+
+        Assert.Empty(result.Problems);
+        Assert.True(result.Settings.AllowLiveDrills);
+    }
+
+    [Theory]
+    [InlineData("CACHEFAILOVER_ALLOW_LIVE_DRILLS", "true")]
+    [InlineData("CACHEFAILOVER_ALLOW_LIVE_DRILLS", "1")]
+    [InlineData("CacheFailover__AllowLiveDrills", "true")]
+    public void Load_AllowLiveDrillsFromTheEnvironment_AllowsThem(string variable, string value)
+    {
+        var result = Load([], new Dictionary<string, string> { [variable] = value });
+
+        Assert.Empty(result.Problems);
+        Assert.True(result.Settings.AllowLiveDrills);
+    }
+
+    [Fact]
+    public void Load_AllowLiveDrillsNotABoolean_IsAProblemNamingTheOption()
+    {
+        var result = Load(["--allow-live-drills=maybe"]);
+
+        Assert.Equal(["--allow-live-drills must be true or false (got 'maybe')."], result.Problems);
+        Assert.False(result.Settings.AllowLiveDrills);
     }
 
     [Fact]
@@ -227,6 +264,22 @@ public sealed class HostSettingsLoaderTests
         Assert.Equal(0, startup.ExitCode);
         Assert.Contains("--primary <connection>", stderr.ToString(), StringComparison.Ordinal);
         Assert.Contains("--failure_threshold <integer>", stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task PrepareAsync_AllowLiveDrills_DecidesWhetherTheBackendsAreWrappedForFaultInjection(bool allow)
+    {
+        var startup = await HostStartup.PrepareAsync(allow ? ["--allow-live-drills"] : [], NoEnvironment, null, new StringWriter());
+        await using var topology = startup.Topology;
+
+        Assert.Null(startup.ExitCode);
+        Assert.Equal(allow, startup.Settings.AllowLiveDrills);
+        Assert.Equal(allow, startup.Provisioner.FaultInjection);
+        Assert.Equal(allow, startup.Topology.Primary is FaultInjectingBackend);
+        Assert.All(startup.Topology.Backups, b => Assert.Equal(allow, b.Backend is FaultInjectingBackend));
+        await startup.Logger.DisposeAsync();
     }
 
     [Theory]

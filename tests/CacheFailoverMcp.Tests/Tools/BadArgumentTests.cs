@@ -1,5 +1,7 @@
 using CacheFailover.Backends;
+using CacheFailover.Drills.Chaos;
 using CacheFailover.Options;
+using CacheFailoverMcp.Configuration;
 
 namespace CacheFailoverMcp.Tests.Tools;
 
@@ -102,7 +104,8 @@ public sealed class BadArgumentTests
         { "test_cache_failover_scenario", """{"scenario":"primary_down","confirm":"yes"}""", ["argument 'confirm' must be true or false"] },
         { "test_cache_failover_scenario", """{"scenario":"meteor_strike"}""", ["scenario 'meteor_strike'", "primary_down, primary_timeout, primary_slow, primary_flapping, backup_down, all_down"] },
         { "test_cache_failover_scenario", """{"scenario":"primary_down","mode":"chaos"}""", ["mode 'chaos'", "allowed: simulate, live"] },
-        { "test_cache_failover_scenario", """{"scenario":"primary_down","mode":"live"}""", ["refused", "confirm: true"] },
+        { "test_cache_failover_scenario", """{"scenario":"primary_down","mode":"live"}""", ["refused", "live drills are not allowed on this server", "--allow-live-drills", "mode simulate always works"] },
+        { "test_cache_failover_scenario", """{"scenario":"primary_down","mode":"live","confirm":true}""", ["refused", "--allow-live-drills", "CACHEFAILOVER_ALLOW_LIVE_DRILLS=true", "CacheFailover:AllowLiveDrills"] },
         { "test_cache_failover_scenario", "{}", ["missing required argument 'scenario' (a string)"] },
     };
 
@@ -127,6 +130,22 @@ public sealed class BadArgumentTests
             Assert.Contains(fragment, text, StringComparison.Ordinal);
         }
 
+        Assert.Equal(before, State.Of(server));
+    }
+
+    [Fact]
+    public async Task TestCacheFailoverScenario_LiveWithoutConfirmWhereLiveDrillsAreAllowed_RefusedAndChangesNothing()
+    {
+        await using var server = await TestServer.StartAsync(new HostSettings { AllowLiveDrills = true });
+        await server.CallOkAsync("cache_set", """{"key":"seed","value":"seed"}""");
+        var before = State.Of(server);
+
+        var result = await server.CallAsync("test_cache_failover_scenario", """{"scenario":"primary_down","mode":"live"}""");
+
+        var text = TestServer.Text(result);
+        Assert.True(result.IsError, text);
+        Assert.Contains("refused", text, StringComparison.Ordinal);
+        Assert.Contains("confirm: true", text, StringComparison.Ordinal);
         Assert.Equal(before, State.Of(server));
     }
 
@@ -164,8 +183,11 @@ public sealed class BadArgumentTests
         {
             var status = server.Engine.GetStatus();
             var counts = string.Join(",", status.Services.Select(s =>
-                ((FaultInjectingBackend)server.Engine.GetBackend(s.ServiceId)!).Inner is InMemoryCacheBackend memory ? memory.Count : -1));
+                Unwrapped(server.Engine.GetBackend(s.ServiceId)!) is InMemoryCacheBackend memory ? memory.Count : -1));
             return new State(status.Epoch, status.ActiveServiceId, status.Options, string.Join(",", status.Services.Select(s => s.ServiceId + ":" + s.Priority)), status.Journal.PendingKeys, counts);
         }
+
+        // Behind a fault injector only when the server allows live drills.
+        private static ICacheBackend Unwrapped(ICacheBackend backend) => backend is FaultInjectingBackend injector ? injector.Inner : backend;
     }
 }

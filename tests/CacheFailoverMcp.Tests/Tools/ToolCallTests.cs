@@ -1,5 +1,8 @@
 using System.Text.Json;
 using CacheFailover.Backends;
+using CacheFailover.Drills.Chaos;
+using CacheFailover.Engine;
+using CacheFailoverMcp.Configuration;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 
@@ -262,15 +265,110 @@ public sealed class ToolCallTests
     }
 
     [Fact]
-    public async Task RegisterFailoverService_EveryServiceIsBehindFaultInjection_SoLiveDrillsCanReachIt()
+    public async Task RegisterFailoverService_LiveDrillsAllowed_EveryServiceIsBehindFaultInjection_SoLiveDrillsCanReachIt()
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await TestServer.StartAsync(new HostSettings { AllowLiveDrills = true });
 
         await server.CallOkAsync("register_failover_service", """{"service_id":"b2","connection":"memory"}""");
 
         Assert.IsType<FaultInjectingBackend>(server.Engine.GetBackend("primary"));
         Assert.IsType<FaultInjectingBackend>(server.Engine.GetBackend("backup-1"));
         Assert.IsType<FaultInjectingBackend>(server.Engine.GetBackend("b2"));
+    }
+
+    [Fact]
+    public async Task RegisterFailoverService_LiveDrillsNotAllowed_NoServiceIsWrappedForFaultInjection()
+    {
+        await using var server = await TestServer.StartAsync();
+
+        await server.CallOkAsync("register_failover_service", """{"service_id":"b2","connection":"memory"}""");
+
+        Assert.IsType<InMemoryCacheBackend>(server.Engine.GetBackend("primary"));
+        Assert.IsType<InMemoryCacheBackend>(server.Engine.GetBackend("backup-1"));
+        Assert.IsType<InMemoryCacheBackend>(server.Engine.GetBackend("b2"));
+    }
+
+    [Fact]
+    public async Task GetCacheFailoverStatus_FaultInjectedIntoABackup_ShowsItOnThatServiceOnly()
+    {
+        await using var server = await TestServer.StartAsync(new HostSettings { AllowLiveDrills = true });
+        ((FaultInjectingBackend)server.Engine.GetBackend("backup-1")!).AddLatency(TimeSpan.FromMilliseconds(5));
+
+        var status = await server.CallOkAsync("get_cache_failover_status");
+
+        var services = status.GetProperty("services").EnumerateArray().ToDictionary(s => s.GetProperty("service_id").GetString()!, s => s.GetProperty("injected_fault"));
+        Assert.Equal("latency 5 ms", services["backup-1"].GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, services["primary"].ValueKind);
+    }
+
+    [Fact]
+    public async Task TestCacheFailoverScenario_LiveWithAFaultAlreadyInjected_RefusedNamingTheServiceAndChangesNothing()
+    {
+        await using var server = await TestServer.StartAsync(new HostSettings { AllowLiveDrills = true });
+        var injector = (FaultInjectingBackend)server.Engine.GetBackend("backup-1")!;
+        injector.AddLatency(TimeSpan.FromMilliseconds(5));
+
+        var result = await server.CallAsync("test_cache_failover_scenario", """{"scenario":"primary_down","mode":"live","confirm":true}""");
+
+        var text = TestServer.Text(result);
+        Assert.True(result.IsError, text);
+        Assert.Contains("'test_cache_failover_scenario' was refused: A fault is already injected into 'backup-1' (latency 5 ms)", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("internal error", text, StringComparison.Ordinal);
+        Assert.Equal("latency 5 ms", injector.ActiveFault);
+        Assert.Null(((FaultInjectingBackend)server.Engine.GetBackend("primary")!).ActiveFault);
+        Assert.Equal(0, server.Engine.Epoch);
+    }
+
+    [Fact]
+    public async Task TestCacheFailoverScenario_LiveWhileFailedOver_RefusedNamingWhyAndChangesNothing()
+    {
+        await using var server = await TestServer.StartAsync(new HostSettings { AllowLiveDrills = true });
+        await server.CallOkAsync("trigger_manual_failover", """{"reason":"patching the primary"}""");
+        var epoch = server.Engine.Epoch;
+
+        var result = await server.CallAsync("test_cache_failover_scenario", """{"scenario":"primary_down","mode":"live","confirm":true}""");
+
+        var text = TestServer.Text(result);
+        Assert.True(result.IsError, text);
+        Assert.Contains("'test_cache_failover_scenario' was refused: A live drill needs the primary serving, but the engine is failed_over ('backup-1' serves)", text, StringComparison.Ordinal);
+        Assert.Contains("recover", text, StringComparison.Ordinal);
+        Assert.Contains("Nothing was changed.", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("internal error", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("InvalidOperationException", text, StringComparison.Ordinal);
+        Assert.Equal(epoch, server.Engine.Epoch);
+        Assert.Equal(FailoverStatus.FailedOver, server.Engine.Status);
+        Assert.Equal("backup-1", server.Engine.ActiveServiceId);
+        Assert.Null(((FaultInjectingBackend)server.Engine.GetBackend("primary")!).ActiveFault);
+        Assert.Equal("refused", server.Audit.Query(1).Single().Outcome);
+    }
+
+    [Fact]
+    public async Task TestCacheFailoverScenario_LiveNotAllowed_RefusedAndTheEngineIsUntouched()
+    {
+        await using var server = await TestServer.StartAsync();
+
+        var result = await server.CallAsync("test_cache_failover_scenario", """{"scenario":"primary_down","mode":"live","confirm":true}""");
+
+        var text = TestServer.Text(result);
+        Assert.True(result.IsError, text);
+        Assert.Contains("live drills are not allowed on this server", text, StringComparison.Ordinal);
+        Assert.Contains("--allow-live-drills", text, StringComparison.Ordinal);
+        Assert.Equal(0, server.Engine.Epoch);
+        Assert.Empty(server.Engine.GetEvents());
+        Assert.Equal("primary", server.Engine.ActiveServiceId);
+    }
+
+    [Fact]
+    public async Task TestCacheFailoverScenario_SimulateOnAServerWithNoBackup_ReportsThatFailoverCannotWork()
+    {
+        await using var server = await TestServer.StartAsync(new HostSettings { PrimaryConnection = "memory://solo", BackupConnections = [], UsesEmbeddedDefault = false });
+
+        var report = await server.CallOkAsync("test_cache_failover_scenario", """{"scenario":"primary_down"}""");
+
+        Assert.False(report.GetProperty("passed").GetBoolean(), report.GetProperty("summary").GetString());
+        Assert.Contains("no backup, so failover cannot work", report.GetProperty("summary").GetString(), StringComparison.Ordinal);
+        Assert.Contains(report.GetProperty("timeline").EnumerateArray(), t => t.GetProperty("event").GetString()!.StartsWith("sandbox: primary 'primary' and no backup", StringComparison.Ordinal));
+        Assert.Equal(0, server.Engine.Epoch);
     }
 
     [Theory]
@@ -324,7 +422,7 @@ public sealed class ToolCallTests
     [Fact]
     public async Task TestCacheFailoverScenario_LiveConfirmed_FailsOverAndRecoversTheRealEngine()
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await TestServer.StartAsync(new HostSettings { AllowLiveDrills = true });
         await server.CallOkAsync("configure_cache_failover", """{"health_check_interval_seconds":0.2,"health_check_timeout_seconds":0.1,"recovery_threshold":1,"auto_recovery_delay_seconds":0,"timeout_threshold_ms":200}""");
 
         var report = await server.CallOkAsync("test_cache_failover_scenario", """{"scenario":"primary_down","mode":"live","confirm":true}""");
@@ -333,6 +431,8 @@ public sealed class ToolCallTests
         Assert.True(report.GetProperty("passed").GetBoolean(), report.GetProperty("summary").GetString());
         Assert.True(server.Engine.Epoch >= 2, "a live drill switches away and back");
         Assert.Null(((FaultInjectingBackend)server.Engine.GetBackend("primary")!).ActiveFault);
+        var status = await server.CallOkAsync("get_cache_failover_status");
+        Assert.All(status.GetProperty("services").EnumerateArray(), s => Assert.Equal(System.Text.Json.JsonValueKind.Null, s.GetProperty("injected_fault").ValueKind));
     }
 
     private sealed class SynchronousProgress(List<ProgressNotificationValue> updates) : IProgress<ProgressNotificationValue>

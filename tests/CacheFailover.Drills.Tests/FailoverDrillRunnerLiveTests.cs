@@ -1,10 +1,10 @@
 using System.Diagnostics;
-using CacheFailover.Drills;
+using CacheFailover.Drills.Chaos;
 using CacheFailover.Engine;
 using CacheFailover.Options;
 using Xunit.Abstractions;
 
-namespace CacheFailover.Core.Tests.Drills;
+namespace CacheFailover.Drills.Tests;
 
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class LiveDrillsDefinition
@@ -92,7 +92,7 @@ public sealed class FailoverDrillRunnerLiveTests(ITestOutputHelper output)
         await using var live = new DrillTestEngine(DrillTestEngine.FastLiveOptions(), faultInjection: false);
         var runner = new FailoverDrillRunner(live.Engine);
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => runner.RunLiveAsync(DrillScenario.PrimaryDown, null, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<DrillRefusedException>(() => runner.RunLiveAsync(DrillScenario.PrimaryDown, null, CancellationToken.None));
 
         Assert.Contains("'primary'", error.Message, StringComparison.Ordinal);
         Assert.Contains("not a FaultInjectingBackend", error.Message, StringComparison.Ordinal);
@@ -109,7 +109,7 @@ public sealed class FailoverDrillRunnerLiveTests(ITestOutputHelper output)
         await live.Engine.TriggerManualFailoverAsync("operator test");
         var runner = new FailoverDrillRunner(live.Engine);
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => runner.RunLiveAsync(DrillScenario.PrimaryDown, null, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<DrillRefusedException>(() => runner.RunLiveAsync(DrillScenario.PrimaryDown, null, CancellationToken.None));
 
         Assert.Contains("failed_over", error.Message, StringComparison.Ordinal);
     }
@@ -121,7 +121,7 @@ public sealed class FailoverDrillRunnerLiveTests(ITestOutputHelper output)
         live.BackupFaults[1].AddLatency(TimeSpan.FromMilliseconds(5));
         var runner = new FailoverDrillRunner(live.Engine);
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => runner.RunLiveAsync(DrillScenario.PrimaryDown, null, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<DrillRefusedException>(() => runner.RunLiveAsync(DrillScenario.PrimaryDown, null, CancellationToken.None));
 
         Assert.Contains("'backup-2'", error.Message, StringComparison.Ordinal);
         Assert.NotNull(live.BackupFaults[1].ActiveFault);
@@ -135,7 +135,7 @@ public sealed class FailoverDrillRunnerLiveTests(ITestOutputHelper output)
         var runner = new FailoverDrillRunner(live.Engine);
 
         var first = runner.RunLiveAsync(DrillScenario.BackupDown, null, CancellationToken.None);
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => runner.RunLiveAsync(DrillScenario.PrimaryDown, null, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<DrillRefusedException>(() => runner.RunLiveAsync(DrillScenario.PrimaryDown, null, CancellationToken.None));
         var report = await first;
 
         Assert.Contains("already running", error.Message, StringComparison.Ordinal);

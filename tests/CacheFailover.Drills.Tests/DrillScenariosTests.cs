@@ -1,6 +1,5 @@
-using CacheFailover.Drills;
 
-namespace CacheFailover.Core.Tests.Drills;
+namespace CacheFailover.Drills.Tests;
 
 public sealed class DrillScenariosTests
 {

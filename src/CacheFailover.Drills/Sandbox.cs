@@ -1,7 +1,45 @@
 using System.Diagnostics.Metrics;
+using System.Globalization;
 using CacheFailover.Backends;
+using CacheFailover.Engine;
 
 namespace CacheFailover.Drills;
+
+/// <summary>
+/// The live engine's services as a sandbox mirrors them: the primary's id, and every backup's id and
+/// priority, best first. A simulation answers "what would happen here?", so it must not imagine
+/// backups the server does not have.
+/// </summary>
+internal sealed record SandboxTopology(string PrimaryId, IReadOnlyList<SandboxTopology.Backup> Backups, FailoverStatus LiveStatus, string LiveActiveId)
+{
+    /// <summary>A backup of the live engine.</summary>
+    public sealed record Backup(string ServiceId, int Priority);
+
+    /// <summary>Reads the topology from a status snapshot of the live engine.</summary>
+    public static SandboxTopology Of(FailoverStatusSnapshot status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        var backups = status.Services
+            .Where(s => s.Role == ServiceRole.Backup)
+            .OrderBy(s => s.Priority)
+            .Select(s => new Backup(s.ServiceId, s.Priority))
+            .ToArray();
+        return new SandboxTopology(status.PrimaryServiceId, backups, status.Status, status.ActiveServiceId);
+    }
+
+    /// <summary>For the timeline: "primary 'primary' and backups 'backup-1' (priority 1), …".</summary>
+    public string Describe() => Backups.Count == 0
+        ? $"primary '{PrimaryId}' and no backup (as the live engine)"
+        : $"primary '{PrimaryId}' and {Backups.Count} backup(s) {string.Join(", ", Backups.Select(b => string.Create(CultureInfo.InvariantCulture, $"'{b.ServiceId}' (priority {b.Priority})")))} (as the live engine)";
+
+    /// <summary>
+    /// When the live engine is not on its primary, a note saying the sandbox starts from the primary
+    /// serving anyway: the drill asks what the scenario does to a healthy set-up, not to the incident under way.
+    /// </summary>
+    public string? LiveSituation() => LiveStatus is FailoverStatus.Active or FailoverStatus.Recovered
+        ? null
+        : $"the live engine is {LiveStatus.ToWireName()} now ('{LiveActiveId}' serves); the sandbox starts with '{PrimaryId}' serving and every service healthy";
+}
 
 /// <summary>
 /// Gives a simulated backend the round trip of a real server: every call takes <c>latency</c> on the

@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using CacheFailover.Drills;
 
-namespace CacheFailover.Core.Tests.Drills;
+namespace CacheFailover.Drills.Tests;
 
 public sealed class SimulationLoopTests
 {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using CacheFailover.Backends;
+using CacheFailover.Drills.Chaos;
 using CacheFailover.Engine;
 using Microsoft.Extensions.Logging;
 
@@ -189,6 +190,10 @@ internal sealed class DrillSession
             case DrillScenario.PrimaryFlapping:
                 InjectInto(_primary, t => t.Flap(_plan.FlapPhase, _plan.FlapPhase), $"flapping {DrillPlan.Format(_plan.FlapPhase)} up / {DrillPlan.Format(_plan.FlapPhase)} down");
                 break;
+            case DrillScenario.BackupDown when _backups.Count == 0:
+                // Nothing to take down; the plan's CannotWork says so in the report.
+                _recorder.Note("no fault injected: the engine has no backup");
+                break;
             case DrillScenario.BackupDown:
                 InjectInto(_backups[0], t => t.RefuseConnections(), "refusing connections");
                 break;
@@ -279,7 +284,7 @@ internal sealed class DrillSession
             await HoldAsync(_plan.ObservationWindow, Lead, Lead, abort);
         }
 
-        if (_plan.Scenario == DrillScenario.BackupDown)
+        if (_plan.Scenario == DrillScenario.BackupDown && _backups.Count > 0)
         {
             var backup = _engine.GetStatus().Services.First(s => s.ServiceId == _backups[0].ServiceId);
             _recorder.Note($"after {DrillPlan.Format(_plan.ObservationWindow)}: '{backup.ServiceId}' is {backup.Health.ToWireName()}, '{_engine.ActiveServiceId}' serves");
@@ -305,7 +310,7 @@ internal sealed class DrillSession
                 _recorder.Note("the primary has not served an operation since the clear");
             }
         }
-        else if (_plan.Scenario == DrillScenario.BackupDown)
+        else if (_plan.Scenario == DrillScenario.BackupDown && _backups.Count > 0)
         {
             var backupId = _backups[0].ServiceId;
             var healthy = await WaitUntilAsync(
@@ -475,6 +480,11 @@ internal sealed class DrillSession
     {
         var r = _recorder;
         var problems = new List<string>(r.Problems);
+        if (_plan.CannotWork is { } cannotWork)
+        {
+            problems.Add(cannotWork);
+        }
+
         if (r.StaleReads > 0)
         {
             problems.Add($"{DrillRecorder.Count(r.StaleReads)} stale read(s)");

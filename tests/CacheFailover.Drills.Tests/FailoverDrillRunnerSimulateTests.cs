@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using CacheFailover.Drills;
 using CacheFailover.Engine;
 using CacheFailover.Options;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,7 +7,7 @@ using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
-namespace CacheFailover.Core.Tests.Drills;
+namespace CacheFailover.Drills.Tests;
 
 /// <summary>Simulated drills: the live engine's options on a sandbox engine and a virtual clock.</summary>
 public sealed class FailoverDrillRunnerSimulateTests(ITestOutputHelper output)
@@ -272,7 +271,8 @@ public sealed class FailoverDrillRunnerSimulateTests(ITestOutputHelper output)
         Assert.Empty(live.Events);
         Assert.Empty(live.Engine.GetEvents());
         Assert.Equal(before.Journal, after.Journal);
-        Assert.All(after.Services, s => Assert.Null(s.ActiveFault));
+        Assert.Null(live.PrimaryFaults.ActiveFault);
+        Assert.All(live.BackupFaults, b => Assert.Null(b.ActiveFault));
         Assert.Equal(
             before.Services.Select(s => (s.ServiceId, s.Health, s.ConsecutiveFailures, s.ConsecutiveSuccesses)),
             after.Services.Select(s => (s.ServiceId, s.Health, s.ConsecutiveFailures, s.ConsecutiveSuccesses)));

@@ -1,7 +1,8 @@
 using CacheFailover.Backends;
+using CacheFailover.Drills.Chaos;
 using Microsoft.Extensions.Time.Testing;
 
-namespace CacheFailover.Core.Tests.Backends;
+namespace CacheFailover.Drills.Tests.Chaos;
 
 public class FaultInjectingBackendTests
 {

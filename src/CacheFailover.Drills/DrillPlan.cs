@@ -14,23 +14,21 @@ internal sealed class DrillPlan
     /// <summary>How much slower than the baseline a slow primary is made, as a multiple of the degradation threshold.</summary>
     private const double SlowFactor = 3;
 
-    /// <summary>The degradation check runs at most this often (the engine's throttle).</summary>
-    private static readonly TimeSpan DegradationCheckInterval = TimeSpan.FromMilliseconds(100);
-
     /// <summary>In simulations, the longest any single phase (flap phase, watch window, post window) lasts, so that long intervals stay within the virtual-time limit.</summary>
     internal static readonly TimeSpan LongSpan = TimeSpan.FromMinutes(10);
 
-    /// <summary>Slack for the engine's own work (verification probes, journal reconciliation) on a virtual clock.</summary>
+    /// <summary>Slack for the engine's own work on a virtual clock (a candidate's verification probe before a switch, continuations).</summary>
     private static readonly TimeSpan Slack = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Slack in real time, where timers fire late on a busy machine.</summary>
     private static readonly TimeSpan LiveSlack = TimeSpan.FromMilliseconds(500);
 
-    private DrillPlan(DrillScenario scenario, FailoverOptions options, bool live)
+    private DrillPlan(DrillScenario scenario, FailoverOptions options, bool live, TimeSpan baseline)
     {
         Scenario = scenario;
         Options = options;
         Live = live;
+        Baseline = baseline;
         Interval = TimeSpan.FromSeconds(options.HealthCheckIntervalSeconds);
         ProbeTimeout = TimeSpan.FromSeconds(options.HealthCheckTimeoutSeconds);
         OperationTimeout = TimeSpan.FromMilliseconds(options.TimeoutThresholdMs);
@@ -50,6 +48,15 @@ internal sealed class DrillPlan
     public TimeSpan OperationTimeout { get; }
 
     public TimeSpan RecoveryDelay { get; }
+
+    /// <summary>The primary's usual operation latency (the sandbox's simulated round trip in simulations).</summary>
+    public TimeSpan Baseline { get; }
+
+    /// <summary>
+    /// Set when the scenario shows the set-up cannot survive it, whatever the engine does (a primary
+    /// failure with no backup to fail over to, or no backup to take down): the drill then fails with this reason.
+    /// </summary>
+    public string? CannotWork { get; private init; }
 
     /// <summary>Pause between traffic rounds while something is about to happen.</summary>
     public TimeSpan FinePace { get; private init; }
@@ -153,7 +160,7 @@ internal sealed class DrillPlan
             {
                 expectFailover = canFailOver;
                 // Operation deadlines share slots of 1/16 of the timeout: one fires up to a slot late.
-                var byOperation = finePace + (operationTimeout * 17 / 16) + slack;
+                var byOperation = finePace + EngineTimings.LatestDeadline(operationTimeout) + slack;
                 var byProbesBest = (interval * (options.FailureThreshold - 1)) + probeTimeout;
                 var byProbesWorst = (interval * options.FailureThreshold) + probeTimeout + slack;
                 detection = Min(byOperation, byProbesWorst);
@@ -178,7 +185,7 @@ internal sealed class DrillPlan
                 var slowSamples = Math.Min(samples, (int)Math.Floor(samples * margin / Math.Max(slow.TotalMilliseconds, 0.001)) + 1);
                 expectFailover = canFailOver && detectable;
                 var sustain = TimeSpan.FromMilliseconds(options.DegradationSustainMs);
-                detection = ((slow + baseline + finePace) * slowSamples) + sustain + DegradationCheckInterval + (finePace * 2) + slack;
+                detection = ((slow + baseline + finePace) * slowSamples) + sustain + EngineTimings.DegradationCheckInterval + (finePace * 2) + slack;
                 triggers.Add(FailoverTrigger.PerformanceDegradation);
                 failoverPart = detectable
                     ? $"a primary {Format(slow)} slower than its {Format(baseline)} baseline (more than performance_degradation_threshold = {options.PerformanceDegradationThreshold.ToString("0.##", CultureInfo.InvariantCulture)} over it) fails over to a faster healthy backup once {slowSamples} slow sample(s) show it and it lasts degradation_sustain_ms = {Format(sustain)} (performance_degradation, within {Format(detection)} of the fault)"
@@ -228,10 +235,21 @@ internal sealed class DrillPlan
             failoverPart = "there is no backup to fail over to: operations fail while the fault lasts";
             expectErrors = scenario is DrillScenario.PrimaryDown or DrillScenario.PrimaryFlapping;
         }
+        else if (backups == 0 && scenario == DrillScenario.BackupDown)
+        {
+            failoverPart = "there is no backup to take down: the engine has none, so nothing is injected";
+        }
+
+        string? cannotWork = backups > 0 || scenario == DrillScenario.AllDown
+            ? null
+            : scenario == DrillScenario.BackupDown
+                ? "backup_down needs a backup, and the engine has none: there is nothing to take down (register a backup first)"
+                : $"the engine has no backup, so failover cannot work: a {scenario.ToWireName()} is an outage for every client until the primary is back (register a backup to be protected)";
 
         var recoveryCap = live ? TimeSpan.FromSeconds(60) : TimeSpan.FromHours(2);
-        var plan = new DrillPlan(scenario, options, live)
+        var plan = new DrillPlan(scenario, options, live, baseline)
         {
+            CannotWork = cannotWork,
             FinePace = finePace,
             CoarsePace = coarsePace,
             WarmOperations = Math.Max(options.DegradationMinimumSamples + 10, DrillTraffic.KeyCount * 3),
@@ -260,10 +278,14 @@ internal sealed class DrillPlan
 
     /// <summary>
     /// The latest the primary should serve again after the fault is cleared: once the hold-down has
-    /// ended and recovery_threshold probes have passed, at the next probe round.
+    /// ended and recovery_threshold probes have passed, at the next probe round, after the recovery's
+    /// own verification probes.
     /// </summary>
     public TimeSpan RecoveryUpperBound(TimeSpan holdDownRemaining) =>
-        Max(holdDownRemaining, Interval * Options.RecoveryThreshold) + Interval + TimeSpan.FromSeconds(1);
+        Max(holdDownRemaining, Interval * Options.RecoveryThreshold) + Interval + RecoveryVerification + TimeSpan.FromSeconds(1);
+
+    /// <summary>The engine's own probes of the primary just before it switches back, one round trip each.</summary>
+    private TimeSpan RecoveryVerification => Baseline * EngineTimings.RecoveryVerificationProbes;
 
     /// <summary>
     /// The earliest an automatic recovery may come after the clear: not before the hold-down ends and,

@@ -1,4 +1,5 @@
 using CacheFailover.Backends;
+using CacheFailover.Drills.Chaos;
 using CacheFailover.Engine;
 using CacheFailover.Options;
 using CacheFailover.Services;
@@ -14,8 +15,9 @@ namespace CacheFailover.Drills;
 /// </summary>
 /// <remarks>
 /// <para><see cref="SimulateAsync"/> answers "what would happen with my options?" on a sandbox engine
-/// (the live engine's options, in-memory services, a virtual clock): an outage of many minutes plays
-/// in well under a second and the live engine is not touched.</para>
+/// that mirrors the live one (its services, their priorities, its options) over in-memory services on
+/// a virtual clock: an outage of many minutes plays in well under a second and the live engine is not
+/// touched.</para>
 /// <para><see cref="RunLiveAsync"/> stages the failure for real on the live engine, which must have
 /// been built with <see cref="FaultInjectingBackend"/>s. Its traffic uses its own keys, every wait is
 /// capped, and the fault is always cleared.</para>
@@ -48,19 +50,22 @@ public sealed class FailoverDrillRunner
     }
 
     /// <summary>
-    /// Plays <paramref name="scenario"/> on a sandbox engine with the live engine's current options: a
-    /// primary and two backups (in-memory, 1 ms simulated round trip, behind fault injectors) on a
-    /// virtual clock driven by the engine's own timers and probe loop. Touches nothing of the live
-    /// engine. Runs on a dedicated thread; with the default options it takes well under a second.
+    /// Plays <paramref name="scenario"/> on a sandbox engine that mirrors the live one: the same
+    /// service ids, as many backups with the same priorities, and the current options (in-memory, 1 ms
+    /// simulated round trip, behind fault injectors), on a virtual clock driven by the engine's own
+    /// timers and probe loop. Touches nothing of the live engine. Runs on a dedicated thread; with the
+    /// default options it takes well under a second. A scenario the live topology cannot survive (a
+    /// primary failure with no backup) reports <c>passed: false</c> and says why.
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled.</exception>
     public Task<DrillReport> SimulateAsync(DrillScenario scenario, IProgress<DrillProgress>? progress, CancellationToken ct)
     {
         ThrowIfUnknown(scenario);
         var options = _live.Options;
+        var topology = SandboxTopology.Of(_live.GetStatus());
         var start = _live.TimeProvider.GetUtcNow();
         return Task.Factory.StartNew(
-            () => Simulate(scenario, options, start, progress, ct),
+            () => Simulate(scenario, options, topology, start, progress, ct),
             ct,
             TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach,
             TaskScheduler.Default);
@@ -74,13 +79,13 @@ public sealed class FailoverDrillRunner
     /// wait longer than a minute, recovers manually and says so. Drill keys are deleted at the end and
     /// the fault is always cleared. The caller is responsible for confirmation: this is a real outage.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The engine's services are not fault-injecting, the primary is not serving, a fault is already active, or another live drill runs.</exception>
+    /// <exception cref="DrillRefusedException">The engine's services are not fault-injecting, the primary is not serving, a fault is already active, the engine has no backup to fail over to, or another live drill runs. Nothing was changed.</exception>
     public async Task<DrillReport> RunLiveAsync(DrillScenario scenario, IProgress<DrillProgress>? progress, CancellationToken ct)
     {
         ThrowIfUnknown(scenario);
         if (Interlocked.CompareExchange(ref _liveRunning, 1, 0) != 0)
         {
-            throw new InvalidOperationException("A live failover drill is already running on this engine; wait for it to finish.");
+            throw new DrillRefusedException("A live failover drill is already running on this engine; wait for it to finish.");
         }
 
         try
@@ -101,28 +106,31 @@ public sealed class FailoverDrillRunner
         }
     }
 
-    private DrillReport Simulate(DrillScenario scenario, FailoverOptions options, DateTimeOffset start, IProgress<DrillProgress>? progress, CancellationToken ct)
+    /// <summary>The fault injector wrapped around <paramref name="serviceId"/>'s backend in the live engine, or null when it has none (or no such service).</summary>
+    public FaultInjectingBackend? InjectorOf(string serviceId) => _live.GetBackend(serviceId) as FaultInjectingBackend;
+
+    private DrillReport Simulate(DrillScenario scenario, FailoverOptions options, SandboxTopology topology, DateTimeOffset start, IProgress<DrillProgress>? progress, CancellationToken ct)
     {
         DrillLog.Started(_logger, scenario.ToWireName(), "simulate");
         var clock = new VirtualTimeProvider(start);
         var loop = new SimulationLoop(clock);
-        var report = loop.Run(abort => SimulateOnLoopAsync(scenario, options, clock, loop, progress, abort, ct), SimulationRealTimeLimit, SimulationVirtualTimeLimit, ct);
+        var report = loop.Run(abort => SimulateOnLoopAsync(scenario, options, topology, clock, loop, progress, abort, ct), SimulationRealTimeLimit, SimulationVirtualTimeLimit, ct);
         ct.ThrowIfCancellationRequested();
         DrillLog.Finished(_logger, report.Scenario, report.Mode, report.Passed ? "passed" : "not as expected", report.Summary);
         return report;
     }
 
-    private static async Task<DrillReport> SimulateOnLoopAsync(DrillScenario scenario, FailoverOptions options, VirtualTimeProvider clock, SimulationLoop loop, IProgress<DrillProgress>? progress, CancellationToken abort, CancellationToken ct)
+    private static async Task<DrillReport> SimulateOnLoopAsync(DrillScenario scenario, FailoverOptions options, SandboxTopology topology, VirtualTimeProvider clock, SimulationLoop loop, IProgress<DrillProgress>? progress, CancellationToken abort, CancellationToken ct)
     {
         using var meters = new SandboxMeterFactory();
         FaultInjectingBackend Service(string name) =>
             new(new SimulatedLatencyBackend(new InMemoryCacheBackend("drill-" + name, clock), clock, SimulatedRoundTrip), clock);
 
-        var primary = new FaultTarget("primary", Service("primary"));
-        FaultTarget[] backups = [new("backup-1", Service("backup-1")), new("backup-2", Service("backup-2"))];
+        var primary = new FaultTarget(topology.PrimaryId, Service(topology.PrimaryId));
+        FaultTarget[] backups = [.. topology.Backups.Select(b => new FaultTarget(b.ServiceId, Service(b.ServiceId)))];
         var engine = new FailoverEngine(
             new CacheServiceRegistration(primary.ServiceId, primary.Backend),
-            backups.Select(b => new CacheServiceRegistration(b.ServiceId, b.Backend)),
+            topology.Backups.Select((b, i) => new CacheServiceRegistration(b.ServiceId, backups[i].Backend, b.Priority)),
             options,
             clock,
             logger: null,
@@ -133,7 +141,12 @@ public sealed class FailoverDrillRunner
             var recorder = new DrillRecorder(clock, primary.ServiceId, simulated: true);
             var traffic = new DrillTraffic(engine, clock, recorder, KeyPrefixRoot + Guid.NewGuid().ToString("N") + ":", plan.FinePace);
             var session = new DrillSession(engine, plan, recorder, traffic, primary, backups, progress, liveLogger: null, loop.HoldClock);
-            recorder.Note($"sandbox: primary and 2 backups, in-memory with a {DrillPlan.Format(SimulatedRoundTrip)} simulated round trip, on a virtual clock, with the live engine's options; its probe loop runs on that clock");
+            recorder.Note($"sandbox: {topology.Describe()}, in-memory with a {DrillPlan.Format(SimulatedRoundTrip)} simulated round trip, on a virtual clock, with the live engine's options; its probe loop runs on that clock");
+            if (topology.LiveSituation() is { } situation)
+            {
+                recorder.Note(situation);
+            }
+
             engine.Start();
             return await session.RunAsync(
                 _ =>
@@ -159,7 +172,7 @@ public sealed class FailoverDrillRunner
         var backupIds = status.Services.Where(s => s.Role == ServiceRole.Backup).OrderBy(s => s.Priority).Select(s => s.ServiceId).ToList();
         IReadOnlyList<FaultTarget> backups = scenario switch
         {
-            DrillScenario.BackupDown when backupIds.Count == 0 => throw new InvalidOperationException("backup_down needs a backup, and the engine has none; register one first."),
+            DrillScenario.BackupDown when backupIds.Count == 0 => throw new DrillRefusedException("backup_down needs a backup, and the engine has none; register one first."),
             DrillScenario.BackupDown => [RequireInjector(backupIds[0], scenario)],
             DrillScenario.AllDown => backupIds.Select(id => RequireInjector(id, scenario)).ToArray(),
             _ => [],
@@ -167,17 +180,17 @@ public sealed class FailoverDrillRunner
 
         if (status.Status is not (FailoverStatus.Active or FailoverStatus.Recovered))
         {
-            throw new InvalidOperationException($"A live drill needs the primary serving, but the engine is {status.Status.ToWireName()} ('{status.ActiveServiceId}' serves); finish the current incident (recover) first.");
+            throw new DrillRefusedException($"A live drill needs the primary serving, but the engine is {status.Status.ToWireName()} ('{status.ActiveServiceId}' serves); finish the current incident (recover) first.");
         }
 
-        if (status.Services.FirstOrDefault(s => s.ActiveFault is not null) is { } faulted)
+        if (status.Services.Select(s => (s.ServiceId, Fault: InjectorOf(s.ServiceId)?.ActiveFault)).FirstOrDefault(s => s.Fault is not null) is { Fault: not null } faulted)
         {
-            throw new InvalidOperationException($"A fault is already injected into '{faulted.ServiceId}' ({faulted.ActiveFault}); clear it before a live drill.");
+            throw new DrillRefusedException($"A fault is already injected into '{faulted.ServiceId}' ({faulted.Fault}); clear it before a live drill.");
         }
 
         if (backupIds.Count == 0 && scenario is not DrillScenario.AllDown)
         {
-            throw new InvalidOperationException($"The engine has no backup: a live {scenario.ToWireName()} drill would be an outage with nothing to fail over to.");
+            throw new DrillRefusedException($"The engine has no backup: a live {scenario.ToWireName()} drill would be an outage with nothing to fail over to.");
         }
 
         DrillLog.Started(_logger, scenario.ToWireName(), "live");
@@ -226,7 +239,7 @@ public sealed class FailoverDrillRunner
         var backend = _live.GetBackend(serviceId);
         return backend is FaultInjectingBackend injector
             ? new FaultTarget(serviceId, injector)
-            : throw new InvalidOperationException(
+            : throw new DrillRefusedException(
                 $"A live {scenario.ToWireName()} drill injects faults into '{serviceId}', but its backend ({backend?.GetType().Name ?? "none"} at {backend?.Endpoint ?? "?"}) is not a FaultInjectingBackend. "
                 + "Run the server with fault injection enabled (every backend wrapped in FaultInjectingBackend) for live drills, or use mode simulate.");
     }

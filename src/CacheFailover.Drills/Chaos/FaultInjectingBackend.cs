@@ -1,4 +1,6 @@
-namespace CacheFailover.Backends;
+using CacheFailover.Backends;
+
+namespace CacheFailover.Drills.Chaos;
 
 /// <summary>
 /// A decorator that makes any backend misbehave on request: refuse connections, hang, answer

@@ -1,13 +1,13 @@
 using System.Diagnostics.Metrics;
 using System.Text;
 using CacheFailover.Backends;
-using CacheFailover.Drills;
+using CacheFailover.Drills.Chaos;
 using CacheFailover.Engine;
 using CacheFailover.Options;
 using CacheFailover.Services;
 using Xunit.Abstractions;
 
-namespace CacheFailover.Core.Tests.Drills;
+namespace CacheFailover.Drills.Tests;
 
 /// <summary>A "live" engine over in-memory services behind fault injectors, for drill tests.</summary>
 internal sealed class DrillTestEngine : IAsyncDisposable
