@@ -76,7 +76,10 @@ public sealed partial class McpHost
         ArgumentNullException.ThrowIfNull(mcp);
         if (_http is null)
         {
-            mcp.WithStdioServerTransport();
+            // The SDK's stdio transport has no message size cap: read stdin through one.
+#pragma warning disable CA2000 // The transport owns the streams for the life of the process.
+            mcp.WithStreamServerTransport(new BoundedLineStream(Console.OpenStandardInput()), Console.OpenStandardOutput());
+#pragma warning restore CA2000
             return;
         }
 

@@ -50,11 +50,21 @@ public sealed partial class ToolCallGuard(
             parameters.Arguments = arguments;
         }
 
-        var problems = validator.Validate(name, tool.ProtocolTool.InputSchema, arguments);
+        IReadOnlyList<string> problems = context.Items.TryGetValue(ArgumentsShapeFilter.NotAnObjectKey, out var shape) && shape is string got
+            ? [$"arguments must be an object with one property per argument (got {got})"]
+            : context.Items.TryGetValue(ArgumentsShapeFilter.InvalidTextKey, out var invalid) && invalid is string[] names
+                ? [.. names.Select(ToolArgumentValidator.InvalidTextProblem)]
+                : validator.Validate(name, tool.ProtocolTool.InputSchema, arguments);
         if (problems.Count > 0)
         {
             var message = $"Invalid arguments for '{name}': {string.Join("; ", problems)}.{(mutating ? " Nothing was changed." : string.Empty)}";
             return Finish(name, mutating, arguments, AuditOutcomes.InvalidArguments, message, epochBefore, Error(message));
+        }
+
+        if (context.Params is { } normalizedParameters && validator.NormalizeIntegers(name, tool.ProtocolTool.InputSchema, arguments) is { } normalized)
+        {
+            arguments = normalized;
+            normalizedParameters.Arguments = normalized;
         }
 
         CallToolResult result;

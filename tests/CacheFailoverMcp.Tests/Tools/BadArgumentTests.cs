@@ -22,7 +22,8 @@ public sealed class BadArgumentTests
         { "get_failover_performance_metrics", """{"window_seconds":"60"}""", ["argument 'window_seconds' must be a whole number", "got a string"] },
         { "get_failover_performance_metrics", """{"window_seconds":1.5}""", ["argument 'window_seconds' must be a whole number", "1.5"] },
         { "get_failover_performance_metrics", """{"window_seconds":0}""", ["window_seconds must be between 1 and 3600 (got 0)"] },
-        { "get_failover_performance_metrics", """{"window_seconds":99999999999}""", ["argument 'window_seconds' must be a whole number"] },
+        { "get_failover_performance_metrics", """{"window_seconds":99999999999}""", ["argument 'window_seconds' is out of range (got the number 99999999999)", "1 to 3600"] },
+        { "get_failover_performance_metrics", """{"window_seconds":1e300}""", ["argument 'window_seconds' is out of range", "1 to 3600"] },
 
         // get_failover_events
         { "get_failover_events", """{"max":5}""", ["unknown argument 'max'", "limit", "trigger", "since", "include_audit"] },
