@@ -55,6 +55,9 @@ public sealed partial class McpHost
                 o.AllowEmptyHosts = false;
             });
             web.Services.AddHostFiltering(_ => { });
+
+            // No request body is larger than the largest MCP message (McpPostGateMiddleware answers 413 first where it can).
+            web.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MessageLimits.MaxMessageBytes);
             host = new McpHost(settings, null, web);
             web.Logging.ClearProviders();
         }
@@ -130,10 +133,13 @@ public sealed partial class McpHost
     private static void MapHttp(WebApplication app, HostSettings settings)
     {
         app.UseHostFiltering();
+        app.UseMiddleware<OriginCheckMiddleware>(settings.AllowedOrigins);
         if (settings.AuthToken is { } token)
         {
             app.UseMiddleware<BearerTokenMiddleware>(token);
         }
+
+        app.UseMiddleware<McpPostGateMiddleware>();
 
         if (settings.LegacySse)
         {
