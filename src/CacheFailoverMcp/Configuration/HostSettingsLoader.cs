@@ -95,6 +95,14 @@ public static class HostSettingsLoader
             problems.Add($"{backups.Count} backup(s) given but no primary: set --primary or {EnvironmentShortcuts.Primary} (or give neither to use the embedded in-memory pair).");
         }
 
+        for (var i = 0; i < backups.Count; i++)
+        {
+            if (primary is not null && string.Equals(backups[i].Trim(), primary, StringComparison.OrdinalIgnoreCase))
+            {
+                problems.Add($"--backup #{i + 1} ({HostSettings.BackupServiceId(i)}) '{SafeEcho.Url(backups[i])}' is the same endpoint as --primary '{SafeEcho.Url(primary)}': a backup must be another cache.");
+            }
+        }
+
         var transport = ReadTransport(configuration[ConfigurationKeys.Transport], problems);
         var urls = ReadUrls(configuration[ConfigurationKeys.Urls], problems);
         var token = AuthTokenSource.Read(NonEmpty(configuration[ConfigurationKeys.AuthToken]), NonEmpty(configuration[ConfigurationKeys.AuthTokenFile]), problems);

@@ -87,6 +87,8 @@ public sealed class BadArgumentTests
         { "register_failover_service", """{"service_id":"b","connection":"ftp://files"}""", ["is not a connection this server understands", "redis://"] },
         { "register_failover_service", """{"service_id":"b","connection":"redis://admin:hunter2secret@127.0.0.1:99999"}""", ["port", "65535", "***"] },
         { "register_failover_service", """{"service_id":"backup-1","connection":"memory"}""", ["refused", "already registered"] },
+        { "register_failover_service", """{"service_id":"b2","connection":"memory://primary"}""", ["refused", "'memory://primary' is the same endpoint as service 'primary' (memory://primary)"] },
+        { "register_failover_service", """{"service_id":"b2","connection":"MEMORY://backup"}""", ["refused", "same endpoint as service 'backup-1'"] },
         { "register_failover_service", """{"service_id":"b"}""", ["missing required argument 'connection' (a string)"] },
         { "register_failover_service", "{}", ["missing required argument 'service_id'", "missing required argument 'connection'"] },
 
