@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
+using CacheFailover.Security;
 using StackExchange.Redis;
 
 namespace CacheFailover.Redis;
@@ -27,7 +28,6 @@ public sealed class RedisConnectionString
     /// <summary>The port used when a connection string names none.</summary>
     public const int DefaultPort = 6379;
 
-    private const string RedactedSecret = "***";
     private const string PlainScheme = "redis://";
     private const string TlsScheme = "rediss://";
 
@@ -119,16 +119,13 @@ public sealed class RedisConnectionString
     }
 
     /// <summary>
-    /// Replaces passwords and tokens with <c>***</c>: the password of a URI's user info (or the
-    /// whole user info when it has no colon, which Redis URIs treat as a password), and the value of
-    /// every configuration option whose name mentions a password, token or secret. Never throws on
-    /// malformed input.
+    /// Replaces passwords and tokens with <c>***</c>. Free text goes through the product's one redactor
+    /// (<see cref="SecretRedactor"/>), so a connection string is hidden the same way wherever it appears.
     /// </summary>
     public static string Redact(string connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var schemeEnd = connection.IndexOf("://", StringComparison.Ordinal);
-        return schemeEnd >= 0 ? RedactUri(connection, schemeEnd + 3) : RedactConfiguration(connection);
+        return SecretRedactor.Redact(connection);
     }
 
     /// <summary>A fresh copy of the StackExchange.Redis options; callers may change it.</summary>
@@ -218,7 +215,7 @@ public sealed class RedisConnectionString
             {
                 var name = token[..equals].Trim();
                 explicitOptions.Add(name);
-                if (IsSecretOption(name) && equals + 1 < token.Length)
+                if (SecretRedactor.IsSecretName(name) && equals + 1 < token.Length)
                 {
                     secrets.Add(token[(equals + 1)..]);
                 }
@@ -255,7 +252,7 @@ public sealed class RedisConnectionString
             return DatabaseProblem(options.DefaultDatabase.Value.ToString(CultureInfo.InvariantCulture)).Replace("database", "defaultDatabase", StringComparison.Ordinal);
         }
 
-        result = new RedisConnectionString(RedisConnectionForm.Configuration, options, RedactConfiguration(text), endpoints, explicitOptions);
+        result = new RedisConnectionString(RedisConnectionForm.Configuration, options, Redact(text), endpoints, explicitOptions);
         return null;
     }
 
@@ -269,7 +266,7 @@ public sealed class RedisConnectionString
             var close = text.IndexOf(']', StringComparison.Ordinal);
             if (close < 0)
             {
-                return $"host '{WithoutUserInfo(text)}' opens '[' without closing ']'.";
+                return $"host '{SecretRedactor.RedactUserInfo(text)}' opens '[' without closing ']'.";
             }
 
             host = text[1..close];
@@ -296,7 +293,7 @@ public sealed class RedisConnectionString
             {
                 if (requireBracketsForIPv6 || !IPAddress.TryParse(text, out _))
                 {
-                    return $"host '{WithoutUserInfo(text)}' is not valid; write an IPv6 address in brackets, as [::1]:6379 (credentials go in password=…, or in a redis://user:password@host URI).";
+                    return $"host '{SecretRedactor.RedactUserInfo(text)}' is not valid; write an IPv6 address in brackets, as [::1]:6379 (credentials go in password=…, or in a redis://user:password@host URI).";
                 }
 
                 host = text;
@@ -319,7 +316,7 @@ public sealed class RedisConnectionString
 
             if (Uri.CheckHostName(host) == UriHostNameType.Unknown)
             {
-                return $"host '{WithoutUserInfo(host)}' is not a valid host name or IP address.";
+                return $"host '{SecretRedactor.RedactUserInfo(host)}' is not a valid host name or IP address.";
             }
         }
 
@@ -344,60 +341,6 @@ public sealed class RedisConnectionString
     private static string FormatEndpoint(string host, int port)
         => host.Contains(':', StringComparison.Ordinal) ? $"[{host}]:{port}" : $"{host}:{port}";
 
-    private static bool IsSecretOption(string name)
-        => name.Contains("password", StringComparison.OrdinalIgnoreCase)
-        || name.Contains("token", StringComparison.OrdinalIgnoreCase)
-        || name.Contains("secret", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>A host as typed, with anything before an '@' (a user name and password) masked.</summary>
-    private static string WithoutUserInfo(string text)
-    {
-        var at = text.LastIndexOf('@');
-        return at < 0 ? text : RedactedSecret + text[at..];
-    }
-
-    private static string RedactUri(string text, int authorityStart)
-    {
-        // Query options are not supported, but a password may have been put there: never echo them.
-        var query = text.IndexOfAny(['?', '#'], authorityStart);
-        if (query >= 0)
-        {
-            text = text[..(query + 1)] + RedactedSecret;
-        }
-
-        var at = text.LastIndexOf('@');
-        if (at < authorityStart)
-        {
-            return text;
-        }
-
-        var userInfo = text.AsSpan(authorityStart, at - authorityStart);
-        var colon = userInfo.IndexOf(':');
-        var keep = colon >= 0 ? text[..(authorityStart + colon + 1)] : text[..authorityStart];
-        return keep + RedactedSecret + text[at..];
-    }
-
-    private static string RedactConfiguration(string text)
-    {
-        var parts = text.Split(',');
-        for (var i = 0; i < parts.Length; i++)
-        {
-            var equals = parts[i].IndexOf('=', StringComparison.Ordinal);
-            // A value with no option name may be a stray password: redact it too.
-            if ((equals > 0 && IsSecretOption(parts[i][..equals].Trim())) || (equals == 0 && parts[i].Length > 1))
-            {
-                parts[i] = parts[i][..(equals + 1)] + RedactedSecret;
-            }
-            else if (equals < 0 && parts[i].Contains('@', StringComparison.Ordinal))
-            {
-                // user:password@host written without a scheme.
-                parts[i] = WithoutUserInfo(parts[i]);
-            }
-        }
-
-        return string.Join(',', parts);
-    }
-
     private static string WithoutParameterSuffix(ArgumentException ex)
     {
         var message = ex.Message;
@@ -417,7 +360,7 @@ public sealed class RedisConnectionString
         {
             if (secret.Length > 0)
             {
-                message = message.Replace(secret, RedactedSecret, StringComparison.Ordinal);
+                message = message.Replace(secret, SecretRedactor.Mask, StringComparison.Ordinal);
             }
         }
 

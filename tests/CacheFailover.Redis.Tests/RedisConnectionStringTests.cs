@@ -198,7 +198,7 @@ public sealed class RedisConnectionStringTests
     [InlineData("redis://cache:1/0", "redis://cache:1/0")]
     [InlineData("redis://:" + Secret + "@", "redis://:***@")]
     [InlineData("cache:1,password=" + Secret + ",ssl=true", "cache:1,password=***,ssl=true")]
-    [InlineData("cache:1, Password = " + Secret, "cache:1, Password =***")]
+    [InlineData("cache:1, Password = " + Secret, "cache:1, Password = ***")]
     [InlineData("s1:26379,serviceName=m,sentinelPassword=" + Secret + ",password=" + Secret, "s1:26379,serviceName=m,sentinelPassword=***,password=***")]
     [InlineData("cache:1,token=" + Secret, "cache:1,token=***")]
     [InlineData("cache:1", "cache:1")]

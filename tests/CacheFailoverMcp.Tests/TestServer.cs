@@ -35,7 +35,7 @@ internal sealed class TestServer : IAsyncDisposable
     public AuditTrail Audit => Services.GetRequiredService<AuditTrail>();
 
     /// <summary>Starts a server on the embedded in-memory pair (or <paramref name="settings"/>).</summary>
-    public static async Task<TestServer> StartAsync(HostSettings? settings = null, TimeProvider? timeProvider = null)
+    public static async Task<TestServer> StartAsync(HostSettings? settings = null, TimeProvider? timeProvider = null, ILoggerProvider? logs = null)
     {
         settings ??= new HostSettings();
         var time = timeProvider ?? TimeProvider.System;
@@ -48,6 +48,10 @@ internal sealed class TestServer : IAsyncDisposable
         var serverToClient = new Pipe();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
         builder.Services.AddSingleton(time);
         builder.Services.AddFailoverEngine(settings, provisioner, topology);
         builder.Services.AddFailoverMcpServer(settings).WithStreamServerTransport(clientToServer.Reader.AsStream(), serverToClient.Writer.AsStream());

@@ -36,7 +36,6 @@ public sealed class InMemoryCacheBackendFactory(TimeProvider timeProvider) : ICa
     public string Redact(string connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var at = connection.LastIndexOf('@');
-        return at < 0 ? connection : Scheme + "***" + connection[at..];
+        return Security.SecretRedactor.Redact(connection);
     }
 }

@@ -32,6 +32,23 @@ internal sealed class ServiceRegistry
         return null;
     }
 
+    /// <summary>
+    /// The service whose backend points at <paramref name="endpoint"/> (as <c>ICacheBackend.Endpoint</c>
+    /// shows it, compared without case), if any: one cache must not be registered twice, e.g. as primary and backup.
+    /// </summary>
+    public CacheService? FindByEndpoint(string endpoint)
+    {
+        foreach (var service in _services)
+        {
+            if (string.Equals(service.Backend.Endpoint, endpoint, StringComparison.OrdinalIgnoreCase))
+            {
+                return service;
+            }
+        }
+
+        return null;
+    }
+
     public bool TryAdd(CacheService service)
     {
         lock (_lock)

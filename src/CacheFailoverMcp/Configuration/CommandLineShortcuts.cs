@@ -32,6 +32,8 @@ public static class CommandLineShortcuts
         ["--transport"] = (ConfigurationKeys.Transport, true),
         ["--urls"] = (ConfigurationKeys.Urls, true),
         ["--auth-token"] = (ConfigurationKeys.AuthToken, true),
+        ["--auth-token-file"] = (ConfigurationKeys.AuthTokenFile, true),
+        ["--allowed-origins"] = (ConfigurationKeys.AllowedOrigins, true),
         ["--legacy-sse"] = (ConfigurationKeys.LegacySse, false),
         ["--allowed-hosts"] = (ConfigurationKeys.AllowedHosts, true),
         ["--log-level"] = (ConfigurationKeys.LogLevel, true),

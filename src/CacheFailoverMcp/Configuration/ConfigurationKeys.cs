@@ -10,6 +10,8 @@ public static class ConfigurationKeys
     public const string Transport = Section + ":Transport";
     public const string Urls = Section + ":Urls";
     public const string AuthToken = Section + ":AuthToken";
+    public const string AuthTokenFile = Section + ":AuthTokenFile";
+    public const string AllowedOrigins = Section + ":AllowedOrigins";
     public const string LegacySse = Section + ":LegacySse";
     public const string LogLevel = Section + ":LogLevel";
     public const string AuditCapacity = Section + ":AuditCapacity";
@@ -29,6 +31,8 @@ public static class EnvironmentShortcuts
     public const string Transport = "CACHEFAILOVER_TRANSPORT";
     public const string Urls = "CACHEFAILOVER_URLS";
     public const string AuthToken = "CACHEFAILOVER_AUTH_TOKEN";
+    public const string AuthTokenFile = "CACHEFAILOVER_AUTH_TOKEN_FILE";
+    public const string AllowedOrigins = "CACHEFAILOVER_ALLOWED_ORIGINS";
     public const string LegacySse = "CACHEFAILOVER_LEGACY_SSE";
     public const string AllowedHosts = "CACHEFAILOVER_ALLOWED_HOSTS";
     public const string LogLevel = "CACHEFAILOVER_LOG_LEVEL";
@@ -42,6 +46,8 @@ public static class EnvironmentShortcuts
         [Transport] = ConfigurationKeys.Transport,
         [Urls] = ConfigurationKeys.Urls,
         [AuthToken] = ConfigurationKeys.AuthToken,
+        [AuthTokenFile] = ConfigurationKeys.AuthTokenFile,
+        [AllowedOrigins] = ConfigurationKeys.AllowedOrigins,
         [LegacySse] = ConfigurationKeys.LegacySse,
         [AllowedHosts] = ConfigurationKeys.AllowedHosts,
         [LogLevel] = ConfigurationKeys.LogLevel,

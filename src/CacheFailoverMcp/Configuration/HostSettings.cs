@@ -49,6 +49,12 @@ public sealed record HostSettings
     /// <summary>Bearer token HTTP clients must send; required when binding any non-loopback address.</summary>
     public string? AuthToken { get; init; }
 
+    /// <summary>
+    /// Origins (<c>scheme://host[:port]</c>) besides the server's own that browsers may call it from; a
+    /// request with any other <c>Origin</c> is refused (DNS-rebinding protection). <c>*</c> allows every origin.
+    /// </summary>
+    public IReadOnlyList<string> AllowedOrigins { get; init; } = [];
+
     /// <summary>Also serve the older HTTP+SSE transport at <c>/sse</c> + <c>/message</c>.</summary>
     public bool LegacySse { get; init; }
 

@@ -95,9 +95,17 @@ public static class HostSettingsLoader
             problems.Add($"{backups.Count} backup(s) given but no primary: set --primary or {EnvironmentShortcuts.Primary} (or give neither to use the embedded in-memory pair).");
         }
 
+        for (var i = 0; i < backups.Count; i++)
+        {
+            if (primary is not null && string.Equals(backups[i].Trim(), primary, StringComparison.OrdinalIgnoreCase))
+            {
+                problems.Add($"--backup #{i + 1} ({HostSettings.BackupServiceId(i)}) '{SafeEcho.Url(backups[i])}' is the same endpoint as --primary '{SafeEcho.Url(primary)}': a backup must be another cache.");
+            }
+        }
+
         var transport = ReadTransport(configuration[ConfigurationKeys.Transport], problems);
         var urls = ReadUrls(configuration[ConfigurationKeys.Urls], problems);
-        var token = NonEmpty(configuration[ConfigurationKeys.AuthToken]);
+        var token = AuthTokenSource.Read(NonEmpty(configuration[ConfigurationKeys.AuthToken]), NonEmpty(configuration[ConfigurationKeys.AuthTokenFile]), problems);
         var legacySse = ReadBool(configuration, ConfigurationKeys.LegacySse, "--legacy-sse", problems);
         var settings = new HostSettings
         {
@@ -108,6 +116,7 @@ public static class HostSettingsLoader
             Transport = transport,
             Urls = urls,
             AuthToken = token,
+            AllowedOrigins = ReadAllowedOrigins(configuration[ConfigurationKeys.AllowedOrigins], problems),
             LegacySse = legacySse,
             Failover = ReadFailoverOptions(configuration, problems),
             LogLevel = ReadLogLevel(configuration[ConfigurationKeys.LogLevel], problems),
@@ -120,7 +129,7 @@ public static class HostSettingsLoader
             if (!settings.BindsOnlyLoopback && token is null)
             {
                 var exposed = string.Join(", ", urls.Where(u => !HostSettings.IsLoopback(u)));
-                problems.Add($"--urls {SafeEcho.Url(exposed)} is not a loopback address, so HTTP clients must authenticate: set a bearer token with --auth-token or {EnvironmentShortcuts.AuthToken} (at least 16 characters), or bind 127.0.0.1.");
+                problems.Add($"--urls {SafeEcho.Url(exposed)} is not a loopback address, so HTTP clients must authenticate: set a bearer token with {EnvironmentShortcuts.AuthToken} or --auth-token-file PATH (at least 16 characters; --auth-token also works but is visible in ps), or bind 127.0.0.1.");
             }
 
             if (token is { Length: < 16 })
@@ -234,6 +243,28 @@ public static class HostSettingsLoader
         }
 
         return [.. LoopbackHosts.Concat(urls.Select(u => u.Host)).Distinct(StringComparer.OrdinalIgnoreCase)];
+    }
+
+    private static List<string> ReadAllowedOrigins(string? text, List<string> problems)
+    {
+        var origins = new List<string>();
+        foreach (var raw in (NonEmpty(text) ?? string.Empty).Split([';', ','], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (raw == "*")
+            {
+                origins.Add(raw);
+            }
+            else if (Uri.TryCreate(raw, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && url.AbsolutePath == "/" && url.Query.Length == 0 && url.UserInfo.Length == 0 && !raw.EndsWith('/'))
+            {
+                origins.Add(url.GetLeftPart(UriPartial.Authority));
+            }
+            else
+            {
+                problems.Add($"--allowed-origins entry '{SafeEcho.Url(raw)}' is not an origin: use scheme://host[:port] with no path (e.g. https://app.example.com), separated by commas, or * for any.");
+            }
+        }
+
+        return origins;
     }
 
     private static FailoverOptions ReadFailoverOptions(IConfiguration configuration, List<string> problems)

@@ -14,17 +14,14 @@ internal static partial class SafeEcho
     /// <summary>The value itself when it is a plain word (letters, '-', '_') or a plain number; else a placeholder.</summary>
     public static string Value(string? text) => text is not null && PlainWordOrNumber().IsMatch(text) ? text : Hidden;
 
-    /// <summary>The URL with any user name, password, query and fragment masked.</summary>
+    /// <summary>The URL with any password masked (by the product's one redactor), and its query and fragment too.</summary>
     public static string Url(string text)
     {
-        var masked = UserInfo().Replace(text, "//***@");
+        var masked = CacheFailover.Security.SecretRedactor.Redact(text);
         var query = masked.IndexOfAny(['?', '#']);
-        return query < 0 ? masked : masked[..(query + 1)] + "***";
+        return query < 0 ? masked : masked[..(query + 1)] + CacheFailover.Security.SecretRedactor.Mask;
     }
 
     [GeneratedRegex("^(?:[A-Za-z_-]{1,40}|[0-9.+-]{1,20})$")]
     private static partial Regex PlainWordOrNumber();
-
-    [GeneratedRegex("//[^/@]*@")]
-    private static partial Regex UserInfo();
 }

@@ -55,6 +55,9 @@ public sealed partial class McpHost
                 o.AllowEmptyHosts = false;
             });
             web.Services.AddHostFiltering(_ => { });
+
+            // No request body is larger than the largest MCP message (McpPostGateMiddleware answers 413 first where it can).
+            web.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MessageLimits.MaxMessageBytes);
             host = new McpHost(settings, null, web);
             web.Logging.ClearProviders();
         }
@@ -76,7 +79,10 @@ public sealed partial class McpHost
         ArgumentNullException.ThrowIfNull(mcp);
         if (_http is null)
         {
-            mcp.WithStdioServerTransport();
+            // The SDK's stdio transport has no message size cap: read stdin through one.
+#pragma warning disable CA2000 // The transport owns the streams for the life of the process.
+            mcp.WithStreamServerTransport(new BoundedLineStream(Console.OpenStandardInput()), Console.OpenStandardOutput());
+#pragma warning restore CA2000
             return;
         }
 
@@ -127,10 +133,13 @@ public sealed partial class McpHost
     private static void MapHttp(WebApplication app, HostSettings settings)
     {
         app.UseHostFiltering();
+        app.UseMiddleware<OriginCheckMiddleware>(settings.AllowedOrigins);
         if (settings.AuthToken is { } token)
         {
             app.UseMiddleware<BearerTokenMiddleware>(token);
         }
+
+        app.UseMiddleware<McpPostGateMiddleware>();
 
         if (settings.LegacySse)
         {

@@ -55,6 +55,7 @@ public static class ServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(settings);
         services.AddSingleton<ToolArgumentValidator>();
         services.AddSingleton<ToolCallGuard>();
+        services.AddSingleton(sp => new InitializeFirstFilter(sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddSingleton<IPostConfigureOptions<McpServerOptions>, ToolSchemaSimplifier>();
         services.AddHostedService<StartupBanner>();
         var json = ToolJson.Options;
@@ -69,6 +70,7 @@ public static class ServiceCollectionExtensions
                 };
                 options.ServerInstructions = Instructions(settings.ReadOnly);
             })
+            .WithMessageFilters(filters => filters.AddIncomingFilter(MessageTooLargeFilter.Filter).AddIncomingFilter(InitializeFirstFilter.Filter).AddIncomingFilter(ArgumentsShapeFilter.Filter))
             .WithRequestFilters(filters => filters.AddCallToolFilter(ToolCallGuard.Filter))
             .WithTools<StatusTools>(json)
             .WithTools<CacheReadTools>(json);

@@ -1,7 +1,5 @@
-using System.Globalization;
 using Serilog;
 using Serilog.Events;
-using Serilog.Sinks.SystemConsole.Themes;
 
 namespace CacheFailoverMcp.Hosting;
 
@@ -18,10 +16,7 @@ public static class StderrLogging
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
             .MinimumLevel.Override("ModelContextProtocol", LogEventLevel.Warning)
             .Enrich.FromLogContext()
-            .WriteTo.Console(
-                outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}",
-                formatProvider: CultureInfo.InvariantCulture,
-                standardErrorFromLevel: LogEventLevel.Verbose,
-                theme: ConsoleTheme.None)
+            // One line per event, control characters escaped and secrets redacted (SingleLineFormatter).
+            .WriteTo.Console(new SingleLineFormatter(), standardErrorFromLevel: LogEventLevel.Verbose)
             .CreateLogger();
 }

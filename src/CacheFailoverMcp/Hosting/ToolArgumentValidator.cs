@@ -36,11 +36,19 @@ public sealed class ToolArgumentValidator
                 continue;
             }
 
-            if (!parameter.Accepts(value))
+            var allowed = parameter.Description is { } description ? ": " + description.TrimEnd('.') : string.Empty;
+            switch (parameter.Check(value))
             {
-                // The description carries the allowed range (e.g. "1 to 1000"): a whole number too
-                // large for the argument is told what is allowed, not only that it is a number.
-                problems.Add($"argument '{name}' must be {parameter.Expected} (got {Describe(value)}){(parameter.Description is { } allowed ? ": " + allowed.TrimEnd('.') : string.Empty)}");
+                case Fit.WrongType:
+                    problems.Add($"argument '{name}' must be {parameter.Expected} (got {Describe(value)}){allowed}");
+                    break;
+                case Fit.OutOfRange:
+                    // A whole number too large for the argument is told what is allowed (the description carries the range).
+                    problems.Add($"argument '{name}' is out of range (got {Describe(value)}){allowed}");
+                    break;
+                case Fit.InvalidText:
+                    problems.Add(InvalidTextProblem(name));
+                    break;
             }
         }
 
@@ -50,6 +58,44 @@ public sealed class ToolArgumentValidator
         }
 
         return problems;
+    }
+
+    /// <summary>
+    /// The arguments with every whole number written in another form (<c>1e2</c>, <c>3.0</c>) rewritten
+    /// as a plain integer, so the tool binds it; <see langword="null"/> when nothing needed rewriting.
+    /// JSON Schema counts those forms as integers, so they are accepted. Call after <see cref="Validate"/> found no problem.
+    /// </summary>
+    public Dictionary<string, JsonElement>? NormalizeIntegers(string toolName, JsonElement inputSchema, IDictionary<string, JsonElement>? arguments)
+    {
+        if (arguments is null)
+        {
+            return null;
+        }
+
+        var signature = _signatures.GetOrAdd(toolName, static (_, schema) => ToolSignature.From(schema), inputSchema);
+        Dictionary<string, JsonElement>? result = null;
+        foreach (var (name, value) in arguments)
+        {
+            if (signature.Parameters.TryGetValue(name, out var parameter) && parameter.AsPlainInteger(value) is { } plain)
+            {
+                result ??= new Dictionary<string, JsonElement>(arguments, StringComparer.Ordinal);
+                result[name] = JsonSerializer.SerializeToElement(plain, Tools.Results.ToolJsonContext.Default.Int32);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The problem of an argument whose text is not valid UTF-16.</summary>
+    public static string InvalidTextProblem(string name) =>
+        $"argument '{name}' is not valid text: it contains a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff escape); send well-formed Unicode";
+
+    private enum Fit
+    {
+        Ok,
+        WrongType,
+        OutOfRange,
+        InvalidText,
     }
 
     private static string Describe(JsonElement value) => value.ValueKind switch
@@ -130,24 +176,71 @@ public sealed class ToolArgumentValidator
             }
         }
 
-        public bool Accepts(JsonElement value)
+        public Fit Check(JsonElement value)
         {
-            if (Types.Count == 0)
+            if (value.ValueKind == JsonValueKind.String && !IsWellFormed(value))
             {
-                return true;
+                return Fit.InvalidText;
             }
 
-            return value.ValueKind switch
+            if (Types.Count == 0)
+            {
+                return Fit.Ok;
+            }
+
+            var fits = value.ValueKind switch
             {
                 JsonValueKind.String => Types.Contains("string"),
                 JsonValueKind.True or JsonValueKind.False => Types.Contains("boolean"),
                 JsonValueKind.Null => Types.Contains("null"),
                 JsonValueKind.Array => Types.Contains("array"),
                 JsonValueKind.Object => Types.Contains("object"),
-                // Every integer argument of these tools is a 32-bit int; a larger one would fail to bind.
-                JsonValueKind.Number => Types.Contains("number") || (Types.Contains("integer") && value.TryGetInt32(out _)),
+                JsonValueKind.Number => Types.Contains("number") || Types.Contains("integer"),
                 _ => false,
             };
+            if (!fits)
+            {
+                return Fit.WrongType;
+            }
+
+            if (value.ValueKind != JsonValueKind.Number || Types.Contains("number") || value.TryGetInt32(out _))
+            {
+                return Fit.Ok;
+            }
+
+            // Every integer argument of these tools is a 32-bit int. JSON Schema counts 1e2 and 3.0 as
+            // integers; a whole number beyond 32 bits is out of range, not of the wrong type.
+            if (value.TryGetDecimal(out var exact))
+            {
+                return exact != decimal.Truncate(exact) ? Fit.WrongType : exact is >= int.MinValue and <= int.MaxValue ? Fit.Ok : Fit.OutOfRange;
+            }
+
+            return value.TryGetDouble(out var approximate) && double.IsFinite(approximate) && Math.Floor(approximate) == approximate ? Fit.OutOfRange : Fit.WrongType;
+        }
+
+        /// <summary>The value as a plain int when it is a whole number written another way (1e2, 3.0); else null.</summary>
+        public int? AsPlainInteger(JsonElement value)
+        {
+            if (value.ValueKind != JsonValueKind.Number || !Types.Contains("integer") || Types.Contains("number") || value.TryGetInt32(out _))
+            {
+                return null;
+            }
+
+            return value.TryGetDecimal(out var exact) && exact == decimal.Truncate(exact) && exact is >= int.MinValue and <= int.MaxValue ? (int)exact : null;
+        }
+
+        private static bool IsWellFormed(JsonElement value)
+        {
+            try
+            {
+                _ = value.GetString();
+                return true;
+            }
+            catch (InvalidOperationException)
+            {
+                // System.Text.Json refuses to transcode a lone surrogate.
+                return false;
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
-using System.Text;
 using System.Text.Json;
 using CacheFailover.Engine;
 using CacheFailover.Options;
+using CacheFailover.Security;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -18,12 +18,8 @@ public sealed partial class ToolCallGuard(
     ToolArgumentValidator validator,
     FailoverEngine engine,
     AuditTrail audit,
-    BackendProvisioner provisioner,
     ILogger<ToolCallGuard> logger)
 {
-    /// <summary>Arguments whose values are secrets or user data: never logged or kept as given.</summary>
-    private static readonly string[] SecretArgumentHints = ["token", "password", "secret"];
-
     /// <summary>The filter to register with <c>AddCallToolFilter</c>.</summary>
     public static McpRequestHandler<CallToolRequestParams, CallToolResult> Filter(McpRequestHandler<CallToolRequestParams, CallToolResult> next) =>
         async (context, cancellationToken) =>
@@ -54,11 +50,21 @@ public sealed partial class ToolCallGuard(
             parameters.Arguments = arguments;
         }
 
-        var problems = validator.Validate(name, tool.ProtocolTool.InputSchema, arguments);
+        IReadOnlyList<string> problems = context.Items.TryGetValue(ArgumentsShapeFilter.NotAnObjectKey, out var shape) && shape is string got
+            ? [$"arguments must be an object with one property per argument (got {got})"]
+            : context.Items.TryGetValue(ArgumentsShapeFilter.InvalidTextKey, out var invalid) && invalid is string[] names
+                ? [.. names.Select(ToolArgumentValidator.InvalidTextProblem)]
+                : validator.Validate(name, tool.ProtocolTool.InputSchema, arguments);
         if (problems.Count > 0)
         {
             var message = $"Invalid arguments for '{name}': {string.Join("; ", problems)}.{(mutating ? " Nothing was changed." : string.Empty)}";
             return Finish(name, mutating, arguments, AuditOutcomes.InvalidArguments, message, epochBefore, Error(message));
+        }
+
+        if (context.Params is { } normalizedParameters && validator.NormalizeIntegers(name, tool.ProtocolTool.InputSchema, arguments) is { } normalized)
+        {
+            arguments = normalized;
+            normalizedParameters.Arguments = normalized;
         }
 
         CallToolResult result;
@@ -76,7 +82,7 @@ public sealed partial class ToolCallGuard(
 #pragma warning restore CA1031
         {
             var (outcome, message) = Describe(name, mutating, ex);
-            message = RedactConnection(message, arguments);
+            message = SecretRedactor.Redact(message);
             return Finish(name, mutating, arguments, outcome, message, epochBefore, Error(message));
         }
 
@@ -88,7 +94,7 @@ public sealed partial class ToolCallGuard(
     {
         if (mutating)
         {
-            audit.Record(tool, RedactArguments(arguments), outcome, message, epochBefore, engine.Epoch);
+            audit.Record(tool, AuditPayload.Arguments(arguments), outcome, AuditPayload.Message(message), epochBefore, engine.Epoch);
         }
 
         return result!;
@@ -117,49 +123,6 @@ public sealed partial class ToolCallGuard(
                 LogUnexpected(logger, tool, ex);
                 return (AuditOutcomes.Failed, $"'{tool}' failed with an internal error ({ex.GetType().Name}); the server log (stderr) has the details.");
         }
-    }
-
-    private Dictionary<string, JsonElement> RedactArguments(IDictionary<string, JsonElement>? arguments)
-    {
-        var result = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-        if (arguments is null)
-        {
-            return result;
-        }
-
-        foreach (var (name, value) in arguments)
-        {
-            if (name == "connection" && value.ValueKind == JsonValueKind.String)
-            {
-                result[name] = JsonSerializer.SerializeToElement(provisioner.Redact(value.GetString()!), Tools.Results.ToolJsonContext.Default.String);
-            }
-            else if (name == "value" && value.ValueKind == JsonValueKind.String)
-            {
-                // Cache values are user data (possibly sensitive): the audit keeps their size only.
-                result[name] = JsonSerializer.SerializeToElement($"<{Encoding.UTF8.GetByteCount(value.GetString()!)} bytes>", Tools.Results.ToolJsonContext.Default.String);
-            }
-            else if (SecretArgumentHints.Any(hint => name.Contains(hint, StringComparison.OrdinalIgnoreCase)))
-            {
-                result[name] = JsonSerializer.SerializeToElement("***", Tools.Results.ToolJsonContext.Default.String);
-            }
-            else
-            {
-                result[name] = value.Clone();
-            }
-        }
-
-        return result;
-    }
-
-    private string RedactConnection(string message, IDictionary<string, JsonElement>? arguments)
-    {
-        if (arguments is not null && arguments.TryGetValue("connection", out var connection) && connection.ValueKind == JsonValueKind.String
-            && connection.GetString() is { Length: > 0 } raw && message.Contains(raw, StringComparison.Ordinal))
-        {
-            return message.Replace(raw, provisioner.Redact(raw), StringComparison.Ordinal);
-        }
-
-        return message;
     }
 
     /// <summary>A structured result that says <c>"success": false</c> (e.g. a failover that found no candidate) is a failed call.</summary>

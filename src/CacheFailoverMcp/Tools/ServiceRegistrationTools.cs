@@ -51,6 +51,12 @@ public sealed class ServiceRegistrationTools(FailoverEngine engine, BackendProvi
         }
 
         var backend = provisioner.Create(service_id, connection);
+        if (engine.GetStatus().Services.FirstOrDefault(s => string.Equals(s.Endpoint, backend.Endpoint, StringComparison.OrdinalIgnoreCase)) is { } same)
+        {
+            await backend.DisposeAsync();
+            throw new FailoverRefusedException($"connection '{backend.Endpoint}' is the same endpoint as service '{same.ServiceId}' ({same.Endpoint}); a backup must be another cache");
+        }
+
         var service = await engine.RegisterServiceAsync(new CacheServiceRegistration(service_id, backend, priority), cancellationToken);
         return ResultMapper.ToService(service, drills.ActiveFault(service.ServiceId));
     }

@@ -23,6 +23,6 @@ public class InMemoryCacheBackendFactoryTests
 
         Assert.Contains("in-memory cache name", ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cretPW", ex.Message, StringComparison.Ordinal);
-        Assert.Equal("memory://***@x", _factory.Redact("memory://u:s3cretPW@x"));
+        Assert.Equal("memory://u:***@x", _factory.Redact("memory://u:s3cretPW@x"));
     }
 }

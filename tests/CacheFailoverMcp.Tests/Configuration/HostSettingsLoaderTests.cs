@@ -184,7 +184,7 @@ public sealed class HostSettingsLoaderTests
                 "failure_threshold must be a whole number (got 'zero').",
                 "recovery_threshold must be an integer between 1 and 100 (got 0).",
                 "--log-level must be one of verbose, debug, information, warning, error, fatal (got 'loud').",
-                "--urls http://0.0.0.0:3001/ is not a loopback address, so HTTP clients must authenticate: set a bearer token with --auth-token or CACHEFAILOVER_AUTH_TOKEN (at least 16 characters), or bind 127.0.0.1.",
+                "--urls http://0.0.0.0:3001/ is not a loopback address, so HTTP clients must authenticate: set a bearer token with CACHEFAILOVER_AUTH_TOKEN or --auth-token-file PATH (at least 16 characters; --auth-token also works but is visible in ps), or bind 127.0.0.1.",
             ],
             result.Problems);
     }
@@ -295,5 +295,14 @@ public sealed class HostSettingsLoaderTests
 
         Assert.NotEmpty(result.Problems);
         Assert.All(result.Problems, p => Assert.DoesNotContain("s3cretPW", p, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Load_BackupSameAsPrimary_IsAProblemNamingBoth()
+    {
+        var result = Load(["--primary", "memory://primary", "--backup", "memory://other", "--backup", "memory://primary"]);
+
+        var problem = Assert.Single(result.Problems);
+        Assert.Contains("--backup #2 (backup-2) 'memory://primary' is the same endpoint as --primary 'memory://primary'", problem, StringComparison.Ordinal);
     }
 }

@@ -24,7 +24,8 @@ public sealed class BadArgumentTests
         { "get_failover_performance_metrics", """{"window_seconds":"60"}""", ["argument 'window_seconds' must be a whole number", "got a string"] },
         { "get_failover_performance_metrics", """{"window_seconds":1.5}""", ["argument 'window_seconds' must be a whole number", "1.5"] },
         { "get_failover_performance_metrics", """{"window_seconds":0}""", ["window_seconds must be between 1 and 3600 (got 0)"] },
-        { "get_failover_performance_metrics", """{"window_seconds":99999999999}""", ["argument 'window_seconds' must be a whole number"] },
+        { "get_failover_performance_metrics", """{"window_seconds":99999999999}""", ["argument 'window_seconds' is out of range (got the number 99999999999)", "1 to 3600"] },
+        { "get_failover_performance_metrics", """{"window_seconds":1e300}""", ["argument 'window_seconds' is out of range", "1 to 3600"] },
 
         // get_failover_events
         { "get_failover_events", """{"max":5}""", ["unknown argument 'max'", "limit", "trigger", "since", "include_audit"] },
@@ -88,6 +89,8 @@ public sealed class BadArgumentTests
         { "register_failover_service", """{"service_id":"b","connection":"ftp://files"}""", ["is not a connection this server understands", "redis://"] },
         { "register_failover_service", """{"service_id":"b","connection":"redis://admin:hunter2secret@127.0.0.1:99999"}""", ["port", "65535", "***"] },
         { "register_failover_service", """{"service_id":"backup-1","connection":"memory"}""", ["refused", "already registered"] },
+        { "register_failover_service", """{"service_id":"b2","connection":"memory://primary"}""", ["refused", "'memory://primary' is the same endpoint as service 'primary' (memory://primary)"] },
+        { "register_failover_service", """{"service_id":"b2","connection":"MEMORY://backup"}""", ["refused", "same endpoint as service 'backup-1'"] },
         { "register_failover_service", """{"service_id":"b"}""", ["missing required argument 'connection' (a string)"] },
         { "register_failover_service", "{}", ["missing required argument 'service_id'", "missing required argument 'connection'"] },
 

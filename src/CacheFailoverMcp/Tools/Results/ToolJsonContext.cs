@@ -30,6 +30,7 @@ namespace CacheFailoverMcp.Tools.Results;
 [JsonSerializable(typeof(AuditEntryResult))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
+[JsonSerializable(typeof(System.Text.Json.Nodes.JsonNode))]
 [JsonSerializable(typeof(IReadOnlyDictionary<string, JsonElement>))]
 [JsonSerializable(typeof(bool))]
 [JsonSerializable(typeof(int))]
