@@ -30,11 +30,11 @@ public static class FailoverOptionCatalog
         new NumberOptionDescriptor(
             FailoverOptionNames.HealthCheckIntervalSeconds, nameof(FailoverOptions.HealthCheckIntervalSeconds),
             o => o.HealthCheckIntervalSeconds, (o, v) => o with { HealthCheckIntervalSeconds = v }, 0.1, 3600, Runtime, Seconds,
-            "Seconds between health probes of every service."),
+            "Time between health probes of every service."),
         new NumberOptionDescriptor(
             FailoverOptionNames.HealthCheckTimeoutSeconds, nameof(FailoverOptions.HealthCheckTimeoutSeconds),
             o => o.HealthCheckTimeoutSeconds, (o, v) => o with { HealthCheckTimeoutSeconds = v }, 0.1, 300, Runtime, Seconds,
-            "Seconds a probe may take before it counts as failed; at most health_check_interval_seconds."),
+            "How long a probe may take before it counts as failed; at most health_check_interval_seconds."),
         new IntegerOptionDescriptor(
             FailoverOptionNames.FailureThreshold, nameof(FailoverOptions.FailureThreshold),
             o => o.FailureThreshold, (o, v) => o with { FailureThreshold = v }, 1, 100, Runtime, null,
@@ -46,7 +46,7 @@ public static class FailoverOptionCatalog
         new IntegerOptionDescriptor(
             FailoverOptionNames.TimeoutThresholdMs, nameof(FailoverOptions.TimeoutThresholdMs),
             o => o.TimeoutThresholdMs, (o, v) => o with { TimeoutThresholdMs = v }, 10, 60000, Runtime, Milliseconds,
-            "Deadline the engine enforces on every cache operation, in milliseconds."),
+            "Deadline the engine enforces on every cache operation."),
         new NumberOptionDescriptor(
             FailoverOptionNames.PerformanceDegradationThreshold, nameof(FailoverOptions.PerformanceDegradationThreshold),
             o => o.PerformanceDegradationThreshold, (o, v) => o with { PerformanceDegradationThreshold = v }, 0.05, 10, Runtime, null,
@@ -58,7 +58,7 @@ public static class FailoverOptionCatalog
         new NumberOptionDescriptor(
             FailoverOptionNames.AutoRecoveryDelaySeconds, nameof(FailoverOptions.AutoRecoveryDelaySeconds),
             o => o.AutoRecoveryDelaySeconds, (o, v) => o with { AutoRecoveryDelaySeconds = v }, 0, 86400, Runtime, Seconds,
-            "Minimum seconds between a failover and the automatic recovery (doubled for a primary that keeps failing, up to max_hold_down_seconds)."),
+            "Minimum time between a failover and the automatic recovery (doubled for a primary that keeps failing, up to max_hold_down_seconds)."),
         new BooleanOptionDescriptor(
             FailoverOptionNames.CascadeFailoverEnabled, nameof(FailoverOptions.CascadeFailoverEnabled),
             o => o.CascadeFailoverEnabled, (o, v) => o with { CascadeFailoverEnabled = v }, Runtime,
