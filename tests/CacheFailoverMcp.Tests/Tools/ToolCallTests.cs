@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CacheFailover.Backends;
+using CacheFailover.Options;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 
@@ -226,7 +227,8 @@ public sealed class ToolCallTests
         Assert.Equal(5, changed.GetProperty("failure_threshold").GetProperty("new").GetInt32());
         Assert.Equal(15.5, changed.GetProperty("health_check_interval_seconds").GetProperty("new").GetDouble());
         Assert.Equal(5, result.GetProperty("configuration").GetProperty("failure_threshold").GetInt32());
-        Assert.Equal(11, result.GetProperty("configuration").EnumerateObject().Count());
+        // Every option in force, by wire name (it listed only the first eleven before the tool could change the others).
+        Assert.Equal(FailoverOptionCatalog.All.Select(d => d.Name), result.GetProperty("configuration").EnumerateObject().Select(p => p.Name));
         Assert.Equal(5, server.Engine.Options.FailureThreshold);
     }
 
