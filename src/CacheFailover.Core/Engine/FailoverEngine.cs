@@ -274,17 +274,7 @@ public sealed class FailoverEngine : IAsyncDisposable
         {
             var old = _options.Current;
             var next = change(old);
-            var problems = FailoverOptionsValidator.Validate(next).ToList();
-            if (next.HealthWindowSize != old.HealthWindowSize)
-            {
-                problems.Add("health_window_size can only be set at start-up.");
-            }
-
-            if (next.DegradationMinimumSamples != old.DegradationMinimumSamples)
-            {
-                problems.Add("degradation_minimum_samples can only be set at start-up.");
-            }
-
+            var problems = FailoverOptionsValidator.ValidateChange(old, next);
             if (problems.Count > 0)
             {
                 throw new InvalidFailoverOptionsException(problems);

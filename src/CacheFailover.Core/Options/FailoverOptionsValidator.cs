@@ -4,7 +4,8 @@ namespace CacheFailover.Options;
 
 /// <summary>
 /// Checks a whole <see cref="FailoverOptions"/> and lists every problem, each naming the option by
-/// its wire name, the value given and what is allowed.
+/// its wire name, the value given and what is allowed. Ranges come from
+/// <see cref="FailoverOptionCatalog"/>; the rules that relate two options are kept here.
 /// </summary>
 public static class FailoverOptionsValidator
 {
@@ -13,24 +14,13 @@ public static class FailoverOptionsValidator
     {
         ArgumentNullException.ThrowIfNull(options);
         var problems = new List<string>();
-
-        Range(problems, FailoverOptionNames.HealthCheckIntervalSeconds, options.HealthCheckIntervalSeconds, 0.1, 3600);
-        Range(problems, FailoverOptionNames.HealthCheckTimeoutSeconds, options.HealthCheckTimeoutSeconds, 0.1, 300);
-        Range(problems, FailoverOptionNames.FailureThreshold, options.FailureThreshold, 1, 100);
-        Range(problems, FailoverOptionNames.RecoveryThreshold, options.RecoveryThreshold, 1, 100);
-        Range(problems, FailoverOptionNames.TimeoutThresholdMs, options.TimeoutThresholdMs, 10, 60000);
-        Range(problems, FailoverOptionNames.PerformanceDegradationThreshold, options.PerformanceDegradationThreshold, 0.05, 10);
-        Range(problems, FailoverOptionNames.AutoRecoveryDelaySeconds, options.AutoRecoveryDelaySeconds, 0, 86400);
-        Range(problems, FailoverOptionNames.MaxFailoverAttempts, options.MaxFailoverAttempts, 1, 10);
-        Range(problems, "journal_capacity", options.JournalCapacity, 1, 100_000_000);
-        Range(problems, "invalidation_batch_size", options.InvalidationBatchSize, 1, 100_000);
-        Range(problems, "health_window_size", options.HealthWindowSize, 16, 65536);
-        Range(problems, "degradation_minimum_samples", options.DegradationMinimumSamples, 5, 10000);
-        Range(problems, "degradation_minimum_delta_ms", options.DegradationMinimumDeltaMs, 0, 10000);
-        Range(problems, "degradation_sustain_ms", options.DegradationSustainMs, 0, 600_000);
-        Range(problems, "retry_base_delay_ms", options.RetryBaseDelayMs, 0, 10000);
-        Range(problems, "event_history_capacity", options.EventHistoryCapacity, 10, 100_000);
-        Range(problems, "max_hold_down_seconds", options.MaxHoldDownSeconds, 0, 86400);
+        foreach (var descriptor in FailoverOptionCatalog.All)
+        {
+            if (descriptor.RangeProblem(options) is { } problem)
+            {
+                problems.Add(problem);
+            }
+        }
 
         if (IsFinite(options.HealthCheckTimeoutSeconds) && IsFinite(options.HealthCheckIntervalSeconds)
             && options.HealthCheckTimeoutSeconds > options.HealthCheckIntervalSeconds)
@@ -42,7 +32,28 @@ public static class FailoverOptionsValidator
         if (options.DegradationMinimumSamples > options.HealthWindowSize)
         {
             problems.Add(string.Create(CultureInfo.InvariantCulture,
-                $"degradation_minimum_samples ({options.DegradationMinimumSamples}) must not exceed health_window_size ({options.HealthWindowSize})."));
+                $"{FailoverOptionNames.DegradationMinimumSamples} ({options.DegradationMinimumSamples}) must not exceed {FailoverOptionNames.HealthWindowSize} ({options.HealthWindowSize})."));
+        }
+
+        return problems;
+    }
+
+    /// <summary>
+    /// Every problem with changing a running engine from <paramref name="current"/> to
+    /// <paramref name="next"/>: those of <see cref="Validate"/> for the new set, then one for each
+    /// start-up-only option (<see cref="FailoverOptionDescriptor.RuntimeChangeable"/> false) whose value differs.
+    /// </summary>
+    public static IReadOnlyList<string> ValidateChange(FailoverOptions current, FailoverOptions next)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        ArgumentNullException.ThrowIfNull(next);
+        var problems = new List<string>(Validate(next));
+        foreach (var descriptor in FailoverOptionCatalog.All)
+        {
+            if (!descriptor.RuntimeChangeable && descriptor.Differs(current, next))
+            {
+                problems.Add(FailoverOptionCatalog.StartupOnlyMessage(descriptor));
+            }
         }
 
         return problems;
@@ -59,22 +70,6 @@ public static class FailoverOptionsValidator
     }
 
     private static bool IsFinite(double value) => double.IsFinite(value);
-
-    private static void Range(List<string> problems, string name, double value, double min, double max)
-    {
-        if (!double.IsFinite(value) || value < min || value > max)
-        {
-            problems.Add(string.Create(CultureInfo.InvariantCulture, $"{name} must be between {min} and {max} (got {value})."));
-        }
-    }
-
-    private static void Range(List<string> problems, string name, int value, int min, int max)
-    {
-        if (value < min || value > max)
-        {
-            problems.Add(string.Create(CultureInfo.InvariantCulture, $"{name} must be an integer between {min} and {max} (got {value})."));
-        }
-    }
 }
 
 /// <summary>Options were rejected; <see cref="Problems"/> lists every reason.</summary>

@@ -273,10 +273,10 @@ public static class HostSettingsLoader
         foreach (var child in configuration.GetSection(ConfigurationKeys.Failover).GetChildren())
         {
             var source = $"{ConfigurationKeys.Failover}:{child.Key}";
-            var definition = FailoverOptionsBinder.Find(child.Key);
-            if (definition is null)
+            var descriptor = FailoverOptionsBinder.Find(child.Key);
+            if (descriptor is null)
             {
-                problems.Add($"unknown failover option '{child.Key}'; known options: {string.Join(", ", FailoverOptionsBinder.Definitions.Select(d => d.Name))}.");
+                problems.Add($"unknown failover option '{SafeEcho.Value(child.Key)}'; known options: {string.Join(", ", FailoverOptionCatalog.All.Select(d => d.Name))}.");
                 continue;
             }
 
@@ -286,14 +286,14 @@ public static class HostSettingsLoader
                 continue;
             }
 
-            var value = FailoverOptionsBinder.Parse(definition, child.Value, definition.Name, out var problem);
+            var value = FailoverOptionsBinder.Parse(descriptor, child.Value, out var problem);
             if (value is null)
             {
                 problems.Add(problem!);
                 continue;
             }
 
-            options = definition.Set(options, value);
+            options = descriptor.Write(options, value);
         }
 
         problems.AddRange(FailoverOptionsValidator.Validate(options));

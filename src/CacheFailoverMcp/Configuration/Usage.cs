@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using CacheFailover.Options;
 
 namespace CacheFailoverMcp.Configuration;
 
@@ -9,14 +10,18 @@ public static class Usage
     /// <summary>Exit code for a configuration that cannot start.</summary>
     public const int InvalidConfigurationExitCode = 2;
 
+    /// <summary>How the help marks an option the running engine cannot change (<see cref="FailoverOptionDescriptor.RuntimeChangeable"/> false).</summary>
+    public const string StartupOnlyMark = "(start-up only)";
+
     public static string Text
     {
         get
         {
             var options = new StringBuilder();
-            foreach (var definition in FailoverOptionsBinder.Definitions)
+            foreach (var descriptor in FailoverOptionCatalog.All)
             {
-                options.Append(CultureInfo.InvariantCulture, $"  --{definition.Name} <{FailoverOptionsBinder.Placeholder(definition.Kind)}>{(definition.RuntimeTunable ? string.Empty : "  (start-up only)")}\n");
+                options.Append(CultureInfo.InvariantCulture, $"  --{descriptor.Name} <{FailoverOptionsBinder.Placeholder(descriptor.Type)}>{(descriptor.RuntimeChangeable ? string.Empty : "  " + StartupOnlyMark)}\n");
+                options.Append(CultureInfo.InvariantCulture, $"      {descriptor.Summary}\n");
             }
 
             return $$"""
@@ -62,7 +67,8 @@ public static class Usage
                                                                                        env {{EnvironmentShortcuts.LogLevel}}
 
                 Failover options (also in appsettings.json under CacheFailover:Failover, or
-                environment variables CacheFailover__Failover__<name>):
+                environment variables CacheFailover__Failover__<name>). All but those marked
+                {{StartupOnlyMark}} can also be changed at runtime with the configure_cache_failover tool:
                 {{options}}
                 Any configuration key can also be given as --Section:Key=value.
                 Invalid configuration stops start-up with every problem listed (exit code {{InvalidConfigurationExitCode}}).

@@ -65,19 +65,6 @@ internal static class ResultMapper
         e.ReconciledKeys,
         e.IsAutomatic);
 
-    public static FailoverConfigurationResult ToConfiguration(FailoverOptions o) => new(
-        o.EnableFailover,
-        o.HealthCheckIntervalSeconds,
-        o.HealthCheckTimeoutSeconds,
-        o.FailureThreshold,
-        o.RecoveryThreshold,
-        o.TimeoutThresholdMs,
-        o.PerformanceDegradationThreshold,
-        o.AutoRecoveryEnabled,
-        o.AutoRecoveryDelaySeconds,
-        o.CascadeFailoverEnabled,
-        o.MaxFailoverAttempts);
-
     public static PerformanceMetricsResult ToMetrics(PerformanceSnapshot snapshot, int pendingKeys)
     {
         var services = snapshot.Services.Select(s => new ServicePerformanceResult(

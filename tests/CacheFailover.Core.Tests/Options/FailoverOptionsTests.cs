@@ -22,6 +22,15 @@ public class FailoverOptionsTests
         Assert.Equal(300, options.AutoRecoveryDelaySeconds);
         Assert.False(options.CascadeFailoverEnabled);
         Assert.Equal(3, options.MaxFailoverAttempts);
+        Assert.Equal(1_000_000, options.JournalCapacity);
+        Assert.Equal(1000, options.InvalidationBatchSize);
+        Assert.Equal(256, options.HealthWindowSize);
+        Assert.Equal(20, options.DegradationMinimumSamples);
+        Assert.Equal(5, options.DegradationMinimumDeltaMs);
+        Assert.Equal(500, options.DegradationSustainMs);
+        Assert.Equal(5, options.RetryBaseDelayMs);
+        Assert.Equal(1000, options.EventHistoryCapacity);
+        Assert.Equal(3600, options.MaxHoldDownSeconds);
         Assert.Empty(FailoverOptionsValidator.Validate(options));
     }
 

@@ -181,7 +181,8 @@ public sealed class HostSettingsLoaderTests
                 "1 backup(s) given but no primary: set --primary or CACHEFAILOVER_PRIMARY (or give neither to use the embedded in-memory pair).",
                 "--urls entry 'ftp://x' is not valid: use http://HOST:PORT or https://HOST:PORT with no path (e.g. http://127.0.0.1:3001).",
                 "--read-only must be true or false (got 'maybe').",
-                "failure_threshold must be a whole number (got 'zero').",
+                // Names what is allowed (the range) and, as 'zero' is no number, does not quote it back.
+                "failure_threshold must be a whole number between 1 and 100 (got a value that is not shown: only numbers and true/false are quoted back).",
                 "recovery_threshold must be an integer between 1 and 100 (got 0).",
                 "--log-level must be one of verbose, debug, information, warning, error, fatal (got 'loud').",
                 "--urls http://0.0.0.0:3001/ is not a loopback address, so HTTP clients must authenticate: set a bearer token with CACHEFAILOVER_AUTH_TOKEN or --auth-token-file PATH (at least 16 characters; --auth-token also works but is visible in ps), or bind 127.0.0.1.",
@@ -304,5 +305,50 @@ public sealed class HostSettingsLoaderTests
 
         var problem = Assert.Single(result.Problems);
         Assert.Contains("--backup #2 (backup-2) 'memory://primary' is the same endpoint as --primary 'memory://primary'", problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--failure_threshold", "redis://:S3CRETpw@h", "failure_threshold must be a whole number between 1 and 100")]
+    [InlineData("--enable_failover", "S3CRETpw", "enable_failover must be true or false")]
+    [InlineData("--health-check-interval-seconds=S3CRETpw", null, "health_check_interval_seconds must be a number between 0.1 and 3600")]
+    [InlineData("--max_failover_attempts", "correcthorseS3CRETpw", "max_failover_attempts must be a whole number between 1 and 10")]
+    public void Load_SecretGivenAsAFailoverOptionOnTheCommandLine_IsNamedButNeverEchoed(string first, string? second, string expected)
+    {
+        var result = Load(second is null ? [first] : [first, second]);
+
+        var problem = Assert.Single(result.Problems);
+        Assert.DoesNotContain("S3CRETpw", problem, StringComparison.Ordinal);
+        Assert.StartsWith(expected, problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_SecretGivenAsAFailoverOptionInTheEnvironment_IsNamedButNeverEchoed()
+    {
+        var result = Load([], new Dictionary<string, string> { ["CacheFailover__Failover__failure_threshold"] = "hunter2Pass" });
+
+        var problem = Assert.Single(result.Problems);
+        Assert.DoesNotContain("hunter2Pass", problem, StringComparison.Ordinal);
+        Assert.StartsWith("failure_threshold must be a whole number between 1 and 100", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_AllLettersWordForANumericOption_IsNotEchoedEither()
+    {
+        // A password can be letters only: for an option that takes a number or true/false, only
+        // text that looks like one is quoted back.
+        var result = Load(["--failure_threshold", "hunterpass"]);
+
+        Assert.Equal(["failure_threshold must be a whole number between 1 and 100 (got a value that is not shown: only numbers and true/false are quoted back)."], result.Problems);
+    }
+
+    [Theory]
+    [InlineData("--failure_threshold", "2.5", "failure_threshold must be a whole number between 1 and 100 (got '2.5').")]
+    [InlineData("--health_check_interval_seconds", "2,5", "health_check_interval_seconds must be a number between 0.1 and 3600 (use '.' for decimals) (got '2,5').")]
+    [InlineData("--enable_failover", "yes", "enable_failover must be true or false (got 'yes').")]
+    public void Load_MistypedNumberOrSwitch_IsQuotedBackWithWhatIsAllowed(string option, string value, string expected)
+    {
+        var result = Load([option, value]);
+
+        Assert.Equal([expected], result.Problems);
     }
 }

@@ -66,6 +66,10 @@ public sealed class BadArgumentTests
         { "configure_cache_failover", """{"failure_threshold":0,"max_failover_attempts":11,"enable_failover":false}""", ["failure_threshold must be an integer between 1 and 100 (got 0)", "max_failover_attempts must be an integer between 1 and 10 (got 11)", "Nothing was changed"] },
         { "configure_cache_failover", """{"health_check_timeout_seconds":60}""", ["health_check_timeout_seconds (60) must not exceed health_check_interval_seconds (30)"] },
         { "configure_cache_failover", """{"performance_degradation_threshold":0}""", ["performance_degradation_threshold must be between 0.05 and 10 (got 0)"] },
+        { "configure_cache_failover", """{"health_window_size":512}""", ["health_window_size can only be set at start-up", "Nothing was changed"] },
+        { "configure_cache_failover", """{"health_window_size":256}""", ["health_window_size can only be set at start-up"] },
+        { "configure_cache_failover", """{"degradation_minimum_samples":30,"failure_threshold":0,"journal_capacity":5}""", ["failure_threshold must be an integer between 1 and 100 (got 0)", "degradation_minimum_samples can only be set at start-up", "Nothing was changed"] },
+        { "configure_cache_failover", """{"retry_base_delay_ms":-1}""", ["retry_base_delay_ms must be between 0 and 10000 (got -1)"] },
 
         // trigger_manual_failover
         { "trigger_manual_failover", """{"reason":"x","target":"backup-1"}""", ["unknown argument 'target'", "target_service_id"] },

@@ -3,6 +3,7 @@ using CacheFailover.Backends;
 using CacheFailover.Drills.Chaos;
 using CacheFailover.Engine;
 using CacheFailoverMcp.Configuration;
+using CacheFailover.Options;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 
@@ -229,7 +230,8 @@ public sealed class ToolCallTests
         Assert.Equal(5, changed.GetProperty("failure_threshold").GetProperty("new").GetInt32());
         Assert.Equal(15.5, changed.GetProperty("health_check_interval_seconds").GetProperty("new").GetDouble());
         Assert.Equal(5, result.GetProperty("configuration").GetProperty("failure_threshold").GetInt32());
-        Assert.Equal(11, result.GetProperty("configuration").EnumerateObject().Count());
+        // Every option in force, by wire name (it listed only the first eleven before the tool could change the others).
+        Assert.Equal(FailoverOptionCatalog.All.Select(d => d.Name), result.GetProperty("configuration").EnumerateObject().Select(p => p.Name));
         Assert.Equal(5, server.Engine.Options.FailureThreshold);
     }
 

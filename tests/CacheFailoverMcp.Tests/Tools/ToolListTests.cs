@@ -1,3 +1,4 @@
+using CacheFailover.Options;
 using CacheFailoverMcp.Configuration;
 
 namespace CacheFailoverMcp.Tests.Tools;
@@ -29,12 +30,8 @@ public sealed class ToolListTests
         ["get_failover_events"] = ["limit", "trigger", "since", "include_audit"],
         ["cache_get"] = ["key"],
         ["cache_exists"] = ["key"],
-        ["configure_cache_failover"] =
-        [
-            "enable_failover", "health_check_interval_seconds", "health_check_timeout_seconds", "failure_threshold", "recovery_threshold",
-            "timeout_threshold_ms", "performance_degradation_threshold", "auto_recovery_enabled", "auto_recovery_delay_seconds",
-            "cascade_failover_enabled", "max_failover_attempts",
-        ],
+        // One argument per option of the catalog, in its order (start-up-only ones too, so that they are refused by name).
+        ["configure_cache_failover"] = [.. FailoverOptionCatalog.All.Select(d => d.Name)],
         ["trigger_manual_failover"] = ["reason", "target_service_id"],
         ["trigger_manual_recovery"] = ["reason", "flush_dirty_primary"],
         ["register_failover_service"] = ["service_id", "connection", "priority"],

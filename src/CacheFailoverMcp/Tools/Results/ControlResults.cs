@@ -4,24 +4,10 @@ using System.Text.Json;
 namespace CacheFailoverMcp.Tools.Results;
 
 /// <summary>Output of <c>configure_cache_failover</c>.</summary>
-public sealed record ConfigureResult(bool Applied, IReadOnlyDictionary<string, OptionChangeResult> Changed, FailoverConfigurationResult Configuration);
+public sealed record ConfigureResult(bool Applied, IReadOnlyDictionary<string, OptionChangeResult> Changed, IReadOnlyDictionary<string, JsonElement> Configuration);
 
 /// <summary>One option that changed: its value before and after.</summary>
 public sealed record OptionChangeResult(JsonElement Old, JsonElement New);
-
-/// <summary>The runtime-tunable failover options in force.</summary>
-public sealed record FailoverConfigurationResult(
-    bool EnableFailover,
-    double HealthCheckIntervalSeconds,
-    double HealthCheckTimeoutSeconds,
-    int FailureThreshold,
-    int RecoveryThreshold,
-    int TimeoutThresholdMs,
-    double PerformanceDegradationThreshold,
-    bool AutoRecoveryEnabled,
-    double AutoRecoveryDelaySeconds,
-    bool CascadeFailoverEnabled,
-    int MaxFailoverAttempts);
 
 /// <summary>Output of <c>trigger_manual_recovery</c>.</summary>
 public sealed record RecoveryToolResult(
