@@ -85,6 +85,11 @@ public sealed class FailoverEngine : IAsyncDisposable
         foreach (var backup in backups)
         {
             ServiceRegistrar.ValidateServiceId(backup.ServiceId);
+            if (_registry.FindByEndpoint(backup.Backend.Endpoint) is { } same)
+            {
+                throw new ArgumentException($"Service '{backup.ServiceId}' at {backup.Backend.Endpoint} is the same endpoint as '{same.Id}'; every service needs a cache of its own.", nameof(backups));
+            }
+
             var service = _registrar.Create(backup, ServiceRole.Backup, backup.Priority ?? _registry.NextBackupPriority());
             if (!_registry.TryAdd(service))
             {

@@ -65,6 +65,11 @@ internal sealed class ServiceRegistrar(
                 throw new FailoverRefusedException($"service_id '{registration.ServiceId}' is already registered; choose another id or unregister it first.");
             }
 
+            if (registry.FindByEndpoint(registration.Backend.Endpoint) is { } same)
+            {
+                throw new FailoverRefusedException($"'{registration.ServiceId}' at {registration.Backend.Endpoint} is the same endpoint as the registered service '{same.Id}'; a backup on the primary's (or another backup's) cache protects nothing.");
+            }
+
             var service = Create(registration, ServiceRole.Backup, registration.Priority ?? registry.NextBackupPriority());
             var timeoutName = $"health_check_timeout_seconds = {current.HealthCheckTimeoutSeconds}";
             if (await prober.ProbeAsync(service, current.HealthCheckTimeout, timeoutName, cancellationToken) is { } probe)

@@ -55,6 +55,11 @@ public static class Usage
                                                                                        env {{EnvironmentShortcuts.Urls}}
                   --auth-token <token>        Bearer token HTTP clients must send; required for any
                                               non-loopback address (16+ characters).   env {{EnvironmentShortcuts.AuthToken}}
+                                              Prefer the variable or the file: a command line shows in ps.
+                  --auth-token-file <path>    Read the bearer token from this file.    env {{EnvironmentShortcuts.AuthTokenFile}}
+                  --allowed-origins <o1,o2>   Browser origins allowed besides the server's own (scheme://host[:port],
+                                              or '*'); any other Origin is refused with 403.
+                                                                                       env {{EnvironmentShortcuts.AllowedOrigins}}
                   --allowed-hosts <h1;h2>     Host names HTTP requests may use. Default: loopback names
                                               and the --urls hosts ('*' when bound to every address).
                                                                                        env {{EnvironmentShortcuts.AllowedHosts}}
