@@ -57,6 +57,8 @@ internal sealed class SimulatedLatencyBackend(ICacheBackend inner, TimeProvider 
         remove => inner.ConnectionStateChanged -= value;
     }
 
+    public BackendConnectionEventArgs? LastConnectionChange => inner.LastConnectionChange;
+
     public async ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
         await RoundTripAsync(cancellationToken);

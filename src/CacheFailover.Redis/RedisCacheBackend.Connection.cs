@@ -189,9 +189,11 @@ public sealed partial class RedisCacheBackend
             return false;
         }
 
+        var change = new BackendConnectionEventArgs(connected, failureKind, message);
+        Volatile.Write(ref _lastConnectionChange, change);
         try
         {
-            ConnectionStateChanged?.Invoke(this, new BackendConnectionEventArgs(connected, failureKind, message));
+            ConnectionStateChanged?.Invoke(this, change);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {

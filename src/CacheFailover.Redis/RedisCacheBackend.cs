@@ -41,6 +41,7 @@ public sealed partial class RedisCacheBackend : ICacheBackend
     private ConnectionMultiplexer? _multiplexer;
     private IDatabase? _database;
     private int _state = StateUnknown;
+    private BackendConnectionEventArgs? _lastConnectionChange;
     private int _disposed;
     private int _multiplexerClosed;
 
@@ -83,6 +84,9 @@ public sealed partial class RedisCacheBackend : ICacheBackend
     /// when the first connect attempt ends; repeated failures while already down are not re-raised.
     /// </remarks>
     public event EventHandler<BackendConnectionEventArgs>? ConnectionStateChanged;
+
+    /// <inheritdoc />
+    public BackendConnectionEventArgs? LastConnectionChange => Volatile.Read(ref _lastConnectionChange);
 
     /// <summary>Parses <paramref name="connection"/> and creates the backend; see the constructor.</summary>
     public static RedisCacheBackend Create(string serviceId, string connection, RedisBackendOptions? options = null, TimeProvider? timeProvider = null, ILogger? logger = null)

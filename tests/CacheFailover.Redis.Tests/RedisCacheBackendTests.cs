@@ -95,10 +95,29 @@ public sealed class RedisCacheBackendTests(RedisServerFixture fixture)
         var connected = new TaskCompletionSource<BackendConnectionEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
         backend.ConnectionStateChanged += (_, e) => connected.TrySetResult(e);
 
+        // The connect may complete before the handler exists: the contract keeps the last change.
+        if (backend.LastConnectionChange is { } earlier)
+        {
+            connected.TrySetResult(earlier);
+        }
+
         var change = await connected.Task.WaitAsync(TimeSpan.FromSeconds(5));
 
         Assert.True(change.Connected);
         Assert.Null(change.FailureKind);
+    }
+
+    [Fact]
+    public async Task LastConnectionChange_SubscriberArrivesAfterTheConnect_SeesIt()
+    {
+        await using var backend = RedisCacheBackend.Create("late", Server.Uri);
+        await backend.SetAsync(NewKey(), new byte[] { 1 });
+
+        // No handler was attached while it connected; the change is still there to read.
+        var change = backend.LastConnectionChange;
+
+        Assert.NotNull(change);
+        Assert.True(change.Connected);
     }
 
     [Fact]

@@ -15,7 +15,16 @@ public interface ICacheBackend : IAsyncDisposable
     string Endpoint { get; }
 
     /// <summary>Raised when the backend learns that its connection dropped or came back, before any probe notices.</summary>
+    /// <remarks>A change raised before a handler subscribed is not lost: read <see cref="LastConnectionChange"/> right after subscribing.</remarks>
     event EventHandler<BackendConnectionEventArgs>? ConnectionStateChanged;
+
+    /// <summary>
+    /// The last change <see cref="ConnectionStateChanged"/> raised (or would have raised), or null
+    /// when the backend has reported none. A subscriber reads it once right after subscribing, so
+    /// that a change that happened earlier (a connect that completed, a connection that dropped
+    /// before the engine existed) is seen; seeing a change twice must be harmless.
+    /// </summary>
+    BackendConnectionEventArgs? LastConnectionChange { get; }
 
     /// <summary>Reads a value; <c>null</c> when the key does not exist.</summary>
     ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default);

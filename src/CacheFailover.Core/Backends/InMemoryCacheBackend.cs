@@ -50,6 +50,9 @@ public sealed class InMemoryCacheBackend : ICacheBackend
     }
 
     /// <inheritdoc />
+    public BackendConnectionEventArgs? LastConnectionChange => null;
+
+    /// <inheritdoc />
     public ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);

@@ -98,6 +98,12 @@ public sealed class FailoverEngine : IAsyncDisposable
 
             _registrar.Attach(service);
         }
+
+        // Only once every service is known: a primary found down must have somewhere to go.
+        foreach (var service in _registry.All)
+        {
+            _registrar.CatchUpOnConnectionState(service);
+        }
     }
 
     /// <summary>Raised after every failover or recovery, successful or not. A throwing subscriber is logged and ignored.</summary>

@@ -35,6 +35,18 @@ internal sealed class ServiceRegistrar(
         service.Backend.ConnectionStateChanged += service.ConnectionHandler;
     }
 
+    /// <summary>
+    /// Acts on a connection loss the backend reported before the engine subscribed (the event is
+    /// not raised again): the service is marked down, and a serving one is failed over from.
+    /// </summary>
+    public void CatchUpOnConnectionState(CacheService service)
+    {
+        if (service.Backend.LastConnectionChange is { Connected: false } lost)
+        {
+            probes.OnConnectionStateChanged(service, lost);
+        }
+    }
+
     public static void Detach(CacheService service)
     {
         if (service.ConnectionHandler is { } handler)
@@ -89,6 +101,7 @@ internal sealed class ServiceRegistrar(
             }
 
             Attach(service);
+            CatchUpOnConnectionState(service);
             Log.ServiceRegistered(logger, service.Id, service.Role.ToWireName(), service.Priority);
             return service;
         }

@@ -16,6 +16,7 @@ public sealed class FaultInjectingBackend : ICacheBackend
     private readonly ICacheBackend _inner;
     private readonly TimeProvider _timeProvider;
     private volatile Fault? _fault;
+    private volatile BackendConnectionEventArgs? _lastInjectedChange;
     private long _calls;
 
     public FaultInjectingBackend(ICacheBackend inner, TimeProvider? timeProvider = null)
@@ -23,7 +24,11 @@ public sealed class FaultInjectingBackend : ICacheBackend
         ArgumentNullException.ThrowIfNull(inner);
         _inner = inner;
         _timeProvider = timeProvider ?? TimeProvider.System;
-        _inner.ConnectionStateChanged += (_, e) => ConnectionStateChanged?.Invoke(this, e);
+        _inner.ConnectionStateChanged += (_, e) =>
+        {
+            _lastInjectedChange = null;
+            ConnectionStateChanged?.Invoke(this, e);
+        };
     }
 
     /// <summary>The backend being decorated.</summary>
@@ -38,6 +43,10 @@ public sealed class FaultInjectingBackend : ICacheBackend
     /// <inheritdoc />
     public event EventHandler<BackendConnectionEventArgs>? ConnectionStateChanged;
 
+    /// <inheritdoc />
+    /// <remarks>The injector's own last change (refusing, cleared) when it made one more recently than the inner backend, else the inner backend's.</remarks>
+    public BackendConnectionEventArgs? LastConnectionChange => _lastInjectedChange ?? _inner.LastConnectionChange;
+
     /// <summary>Every call fails at once with a connection error, as against a killed server.</summary>
     /// <param name="raiseConnectionEvent">Also raise <see cref="ConnectionStateChanged"/>, as a client library does when its socket drops.</param>
     public void RefuseConnections(bool raiseConnectionEvent = true)
@@ -45,7 +54,7 @@ public sealed class FaultInjectingBackend : ICacheBackend
         _fault = new Fault("refusing connections") { Refuse = true };
         if (raiseConnectionEvent)
         {
-            ConnectionStateChanged?.Invoke(this, new BackendConnectionEventArgs(false, CacheFailureKind.Connection, "connection refused (injected)"));
+            Raise(new BackendConnectionEventArgs(false, CacheFailureKind.Connection, "connection refused (injected)"));
         }
     }
 
@@ -102,8 +111,14 @@ public sealed class FaultInjectingBackend : ICacheBackend
         previous?.HangRelease?.TrySetResult();
         if (previous is { Refuse: true } or { FlapUp: not null })
         {
-            ConnectionStateChanged?.Invoke(this, new BackendConnectionEventArgs(true, null, "fault cleared"));
+            Raise(new BackendConnectionEventArgs(true, null, "fault cleared"));
         }
+    }
+
+    private void Raise(BackendConnectionEventArgs change)
+    {
+        _lastInjectedChange = change;
+        ConnectionStateChanged?.Invoke(this, change);
     }
 
     /// <inheritdoc />

@@ -142,6 +142,8 @@ internal sealed class ClockAdvancingBackend(ICacheBackend inner, FakeTimeProvide
         remove => inner.ConnectionStateChanged -= value;
     }
 
+    public BackendConnectionEventArgs? LastConnectionChange => inner.LastConnectionChange;
+
     public ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
         Tick();

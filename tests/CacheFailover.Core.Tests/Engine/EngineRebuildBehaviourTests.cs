@@ -205,6 +205,24 @@ public class EngineRebuildBehaviourTests
     }
 
     [Fact]
+    public async Task Constructor_PrimaryReportedItsConnectionLostBeforeTheEngineExisted_FailsOverAtOnce()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var primary = new FaultInjectingBackend(new InMemoryCacheBackend("primary", time), time);
+        primary.RefuseConnections();
+
+        // The connection-lost event fired before anyone subscribed; the engine must not miss it.
+        await using var engine = new FailoverEngine(
+            new CacheServiceRegistration("primary", primary),
+            [new CacheServiceRegistration("backup", new InMemoryCacheBackend("backup", time))],
+            FastOptions(),
+            time);
+
+        Assert.Equal("backup", engine.ActiveServiceId);
+        Assert.Equal(FailoverTrigger.ConnectionFailure, Assert.Single(engine.GetEvents()).Trigger);
+    }
+
+    [Fact]
     public void HealthTracker_Memory_IsBoundedBelow64KilobytesPerService()
     {
         var tracker = new ServiceHealthTracker(new FailoverOptions(), TimeProvider.System);
