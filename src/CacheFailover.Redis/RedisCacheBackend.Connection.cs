@@ -27,10 +27,10 @@ public sealed partial class RedisCacheBackend
 
             if (!connect.IsCompleted && firstAttempt.AllFailed.IsCompleted)
             {
-                throw new CacheBackendException(
+                throw Explain(new CacheBackendException(
                     RedisFailureClassifier.KindOf(firstAttempt.AllFailed.Result),
                     OperationOutcome.NotApplied,
-                    $"{Endpoint}: {command} failed: could not connect ({firstAttempt.AllFailed.Result}); the command was not sent.");
+                    $"{Endpoint}: {command} failed: could not connect ({firstAttempt.AllFailed.Result}); the command was not sent."), command);
             }
 
             var remaining = _options.OperationTimeout - _timeProvider.GetElapsedTime(started);
@@ -87,6 +87,7 @@ public sealed partial class RedisCacheBackend
         var firstAttempt = new FirstAttempt(configuration.ServiceName is null ? configuration.EndPoints.Count : int.MaxValue);
         configuration.ConnectionAttemptCompleted += (_, e) =>
         {
+            NoteConnectionFailure(e.FailureType);
             if (firstAttempt.Observe(e) && Volatile.Read(ref _multiplexer) is null)
             {
                 ReportState(connected: false, RedisFailureClassifier.KindOf(e.FailureType), $"{Endpoint}: could not connect ({e.FailureType}); retrying in the background.");
@@ -161,6 +162,7 @@ public sealed partial class RedisCacheBackend
             return;
         }
 
+        NoteConnectionFailure(e.FailureType);
         if (ReportState(connected: false, RedisFailureClassifier.KindOf(e.FailureType), $"{Endpoint}: connection lost ({e.FailureType})."))
         {
             Log.ConnectionLost(_logger, ServiceId, e.FailureType);
@@ -174,10 +176,33 @@ public sealed partial class RedisCacheBackend
             return;
         }
 
+        NoteConnectionFailure(ConnectionFailureType.None);
         if (ReportState(connected: true, null, $"{Endpoint}: connection restored."))
         {
             Log.Connected(_logger, ServiceId);
         }
+    }
+
+    /// <summary>Remembers why the last connection attempt failed (None once one succeeded): a command refused for want of a connection can then say why there is none.</summary>
+    private void NoteConnectionFailure(ConnectionFailureType failureType) => Volatile.Write(ref _lastConnectionFailure, (int)failureType);
+
+    /// <summary>
+    /// A command failed because there is no connection: when the server refused the credentials,
+    /// say so (without them) instead of the library's "no connection is available".
+    /// </summary>
+    private CacheBackendException Explain(CacheBackendException failure, string command)
+    {
+        if ((ConnectionFailureType)Volatile.Read(ref _lastConnectionFailure) != ConnectionFailureType.AuthenticationFailure
+            || failure.Outcome != OperationOutcome.NotApplied)
+        {
+            return failure;
+        }
+
+        return new CacheBackendException(
+            CacheFailureKind.Server,
+            OperationOutcome.NotApplied,
+            $"{Endpoint}: {command} failed: authentication failed: the server refused this client's user name or password (check the credentials in the connection string; they are not shown); the command was not sent.",
+            failure);
     }
 
     /// <summary>Raises <see cref="ConnectionStateChanged"/> when the state really changed; true when it did.</summary>

@@ -44,7 +44,7 @@ public sealed partial class RedisCacheBackend
         }
         catch (Exception exception)
         {
-            var failure = exception as CacheBackendException ?? RedisFailureClassifier.Classify(exception, Endpoint, "EXISTS (probe)");
+            var failure = Explain(exception as CacheBackendException ?? RedisFailureClassifier.Classify(exception, Endpoint, "EXISTS (probe)"), "EXISTS (probe)");
             Log.OperationFailed(_logger, ServiceId, "EXISTS (probe)", failure.Kind, failure.Outcome);
             if (ReferenceEquals(failure, exception))
             {
@@ -61,8 +61,34 @@ public sealed partial class RedisCacheBackend
         {
             // Connected in the background like the main connection; a dead server still yields a
             // multiplexer (AbortOnConnectFail is off) whose commands fail at once.
-            return _probeConnect ??= Task.Run(() => ConnectionMultiplexer.ConnectAsync(BuildConfiguration(ServiceId + "-probe", _connection, _options)));
+            return _probeConnect ??= Task.Run(ConnectProbeAsync);
         }
+    }
+
+    private async Task<ConnectionMultiplexer> ConnectProbeAsync()
+    {
+        var configuration = BuildConfiguration(ServiceId + "-probe", _connection, _options);
+
+        // The probe connection notes why a connect failed, and is handed out only once its first
+        // attempt has said how it went (the library reports that a moment after it returns), so
+        // that the very first probe can already say "authentication failed".
+        var attempted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        configuration.ConnectionAttemptCompleted += (_, e) =>
+        {
+            NoteConnectionFailure(e.FailureType);
+            attempted.TrySetResult();
+        };
+        var multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
+        try
+        {
+            await attempted.Task.WaitAsync(TimeSpan.FromMilliseconds(configuration.ConnectTimeout), _timeProvider).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // No report in time: probe anyway; the next failure will say more.
+        }
+
+        return multiplexer;
     }
 
     private async Task CloseProbeConnectionAsync()

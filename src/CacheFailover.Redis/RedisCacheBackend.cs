@@ -42,6 +42,7 @@ public sealed partial class RedisCacheBackend : ICacheBackend
     private IDatabase? _database;
     private int _state = StateUnknown;
     private BackendConnectionEventArgs? _lastConnectionChange;
+    private int _lastConnectionFailure;
     private int _disposed;
     private int _multiplexerClosed;
 
@@ -292,7 +293,7 @@ public sealed partial class RedisCacheBackend : ICacheBackend
         catch (Exception exception)
         {
             // The one place a StackExchange.Redis failure becomes the contract's exception.
-            var failure = exception as CacheBackendException ?? RedisFailureClassifier.Classify(exception, Endpoint, command);
+            var failure = Explain(exception as CacheBackendException ?? RedisFailureClassifier.Classify(exception, Endpoint, command), command);
             if (failure.Outcome == OperationOutcome.NotApplied && state is InvalidateBatch { AnyApplied: true })
             {
                 failure = new CacheBackendException(failure.Kind, OperationOutcome.Unknown, $"{Endpoint}: {command} failed part-way: some batches were applied.", exception);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using CacheFailover.Backends;
 using CacheFailover.Testing;
@@ -189,6 +190,37 @@ public sealed class RedisCacheBackendTests(RedisServerFixture fixture)
         Assert.DoesNotContain(wrong, failure.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain(wrong, bad.Endpoint, StringComparison.Ordinal);
         Assert.All(events, e => Assert.DoesNotContain(wrong, e.Message ?? string.Empty, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task WrongPassword_OperationsAndProbes_SayAuthenticationFailedWithoutTheSecret()
+    {
+        const string wrong = "Wr0ng-Batt3ry";
+        await using var secured = await RedisServerProcess.StartAsync(["--requirepass", "Corr3ct-H0rse"]);
+        await using var bad = RedisCacheBackend.Create("bad", $"redis://:{wrong}@{RedisServerProcess.Host}:{secured.Port}");
+
+        // The first failures can come before the client has learnt why it has no connection; within
+        // a few attempts every failure says it.
+        CacheBackendException? operation = null;
+        CacheBackendException? probe = null;
+        var deadline = Stopwatch.GetTimestamp() + (5 * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            operation = await Assert.ThrowsAsync<CacheBackendException>(async () => await bad.GetAsync(NewKey()));
+            probe = await Assert.ThrowsAsync<CacheBackendException>(async () => await bad.PingAsync());
+            if (operation.Message.Contains("authentication failed", StringComparison.Ordinal) && probe.Message.Contains("authentication failed", StringComparison.Ordinal))
+            {
+                break;
+            }
+
+            await Task.Delay(50); // waiting on a real server's refusals
+        }
+
+        Assert.Contains("authentication failed", operation!.Message, StringComparison.Ordinal);
+        Assert.Contains("authentication failed", probe!.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(wrong, operation.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(wrong, probe.ToString(), StringComparison.Ordinal);
+        Assert.Equal(OperationOutcome.NotApplied, operation.Outcome);
     }
 
     private static string NewKey() => $"redis-backend:{Guid.NewGuid():N}";

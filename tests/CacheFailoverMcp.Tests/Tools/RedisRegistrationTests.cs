@@ -41,4 +41,18 @@ public sealed class RedisRegistrationTests
         Assert.Contains("did not answer a probe", TestServer.Text(result), StringComparison.Ordinal);
         Assert.Null(server.Engine.GetBackend("gone"));
     }
+
+    [Fact]
+    public async Task RegisterFailoverService_WrongPassword_IsRefusedSayingAuthenticationFailed()
+    {
+        await using var redis = await RedisServerProcess.StartAsync(["--requirepass", "hunter2secret"]);
+        await using var server = await TestServer.StartAsync();
+
+        var result = await server.CallAsync("register_failover_service", $$"""{"service_id":"locked","connection":"redis://:Wr0ngSecret@127.0.0.1:{{redis.Port}}"}""");
+
+        Assert.True(result.IsError);
+        Assert.Contains("authentication failed", TestServer.Text(result), StringComparison.Ordinal);
+        Assert.DoesNotContain("Wr0ngSecret", TestServer.Text(result), StringComparison.Ordinal);
+        Assert.Null(server.Engine.GetBackend("locked"));
+    }
 }
