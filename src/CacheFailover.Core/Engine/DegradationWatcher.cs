@@ -1,4 +1,5 @@
 using System.Globalization;
+using CacheFailover.Health;
 using CacheFailover.Options;
 using CacheFailover.Services;
 using CacheFailover.Telemetry;
@@ -33,8 +34,11 @@ internal sealed class DegradationWatcher(
     FailoverCoordinator failover,
     EngineOptions options,
     TimeProvider time,
-    ILogger logger)
+    ILogger logger) : IDisposable
 {
+    private readonly CancellationTokenSource _stopping = new();
+    private int _watching;
+    private double _jitterStep;
     private readonly long _checkIntervalTicks = (long)(EngineTimings.DegradationCheckInterval.TotalSeconds * time.TimestampFrequency);
     private readonly long _confirmationIntervalTicks = (long)(EngineTimings.DegradationConfirmationInterval.TotalSeconds * time.TimestampFrequency);
     private long _nextCheck;
@@ -51,29 +55,116 @@ internal sealed class DegradationWatcher(
         }
 
         var current = options.Current;
-        if (!current.EnableFailover || !IsSustained(service, nowTimestamp, current))
+        if (!current.EnableFailover || service.Health.SlowFor(nowTimestamp, current) is not { } slowFor)
         {
             return;
         }
 
-        _ = CheckInBackgroundAsync(service);
+        _ = RunInBackgroundAsync(slowFor.TotalMilliseconds >= current.DegradationSustainMs ? ConfirmAndFailOverAsync(service) : WatchAsync(service));
     }
 
-    /// <summary>Called after a probe round that found the serving service degraded.</summary>
+    /// <summary>Called after every probe round with the serving service.</summary>
     public Task CheckAsync(CacheService service)
     {
         var current = options.Current;
-        return current.EnableFailover && IsSustained(service, time.GetTimestamp(), current) ? ConfirmAndFailOverAsync(service) : Task.CompletedTask;
+        if (!current.EnableFailover)
+        {
+            return Task.CompletedTask;
+        }
+
+        if (service.Health.SlowFor(time.GetTimestamp(), current) is not { } slowFor)
+        {
+            // One slow probe decides nothing, but it is worth a closer look.
+            if (service.Health.LatestProbeSlow(current))
+            {
+                _ = RunInBackgroundAsync(WatchAsync(service));
+            }
+
+            return Task.CompletedTask;
+        }
+
+        if (slowFor.TotalMilliseconds >= current.DegradationSustainMs)
+        {
+            return ConfirmAndFailOverAsync(service);
+        }
+
+        _ = RunInBackgroundAsync(WatchAsync(service));
+        return Task.CompletedTask;
     }
 
-    private static bool IsSustained(CacheService service, long nowTimestamp, FailoverOptions current) =>
-        service.Health.SlowFor(nowTimestamp, current) is { } slowFor && slowFor.TotalMilliseconds >= current.DegradationSustainMs;
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _stopping.Dispose();
+    }
 
-    private async Task CheckInBackgroundAsync(CacheService service)
+    /// <summary>
+    /// While the serving service looks slow but not yet for <c>degradation_sustain_ms</c>, it is
+    /// probed every <see cref="EngineTimings.DegradationWatchInterval"/> (with jitter, so that the
+    /// probes do not fall into the gaps of a server that stalls at a steady rhythm), until the run
+    /// of slowness either ends or lasts long enough to decide on. The decision then rests on a
+    /// dozen fresh probes rather than on the few the probe loop takes every
+    /// <c>health_check_interval_seconds</c>.
+    /// </summary>
+    private async Task WatchAsync(CacheService service)
+    {
+        if (Interlocked.Exchange(ref _watching, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            var token = _stopping.Token;
+            var giveUpAt = time.GetTimestamp() + (long)((options.Current.DegradationSustainMs / 1000.0 + EngineTimings.DegradationWatchLimit.TotalSeconds) * time.TimestampFrequency);
+
+            // Started on one slow probe, the watch takes enough probes of its own to judge a median.
+            var probesToJudge = ProbeStatistics.RecentCount;
+            while (!token.IsCancellationRequested)
+            {
+                var current = options.Current;
+                var now = time.GetTimestamp();
+                var slowFor = service.Health.SlowFor(now, current);
+                if (!current.EnableFailover || controller.Current.Active != service || now > giveUpAt
+                    || (slowFor is null && probesToJudge <= 0))
+                {
+                    return;
+                }
+
+                if (slowFor?.TotalMilliseconds >= current.DegradationSustainMs)
+                {
+                    await ConfirmAndFailOverAsync(service);
+                    return;
+                }
+
+                // Spread by the golden ratio's fractions: never in step with a server's rhythm, yet
+                // the same sequence every time (a virtual clock replays it exactly).
+                _jitterStep = (_jitterStep + 0.6180339887) % 1;
+                var jitter = 0.5 + _jitterStep;
+                await Task.Delay(EngineTimings.DegradationWatchInterval * jitter, time, token);
+                await prober.ProbeAsync(service, token);
+                probesToJudge--;
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // The engine is stopping.
+        }
+        catch (ObjectDisposedException)
+        {
+            // The engine was disposed while waiting.
+        }
+        finally
+        {
+            Volatile.Write(ref _watching, 0);
+        }
+    }
+
+    private async Task RunInBackgroundAsync(Task check)
     {
         try
         {
-            await ConfirmAndFailOverAsync(service);
+            await check;
         }
 #pragma warning disable CA1031 // A background check must never crash the process; it is logged.
         catch (Exception ex)

@@ -15,6 +15,15 @@ public static class EngineTimings
     /// <summary>How often the hot path may start a degradation check (the check itself runs off the hot path).</summary>
     public static readonly TimeSpan DegradationCheckInterval = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>While the serving service looks slow but not yet for long enough, how often it is probed (give or take half, at random).</summary>
+    public static readonly TimeSpan DegradationWatchInterval = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>A run of slowness ends only after the service has looked normal this long without a break (one fast median in a run of stalls does not end it).</summary>
+    public static readonly TimeSpan DegradationRunGrace = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long past <c>degradation_sustain_ms</c> a closer watch of a service that looks slow lasts at most.</summary>
+    public static readonly TimeSpan DegradationWatchLimit = TimeSpan.FromSeconds(2);
+
     /// <summary>After a degradation check that did not fail over, the shortest wait before the next confirmation probes.</summary>
     public static readonly TimeSpan DegradationConfirmationInterval = TimeSpan.FromMilliseconds(250);
 

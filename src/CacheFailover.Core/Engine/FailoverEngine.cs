@@ -37,6 +37,7 @@ public sealed class FailoverEngine : IAsyncDisposable
     private readonly BackupCleanup _cleanup;
     private readonly FailoverCoordinator _failover;
     private readonly RecoveryCoordinator _recovery;
+    private readonly DegradationWatcher _degradation;
     private readonly ProbeLoop _probes;
     private readonly OperationExecutor _executor;
     private readonly ServiceRegistrar _registrar;
@@ -75,10 +76,10 @@ public sealed class FailoverEngine : IAsyncDisposable
         var prober = new ServiceProber(_options, _time, _metrics, _logger);
         _cleanup = new BackupCleanup(prober, _options, _time, _logger);
         _failover = new FailoverCoordinator(_controller, _registry, prober, _cleanup, _events, _metrics, _options, _time, _logger);
-        var degradation = new DegradationWatcher(_controller, _registry, prober, _failover, _options, _time, _logger);
+        _degradation = new DegradationWatcher(_controller, _registry, prober, _failover, _options, _time, _logger);
         _recovery = new RecoveryCoordinator(_controller, _registry, _journal, prober, _cleanup, _events, _metrics, _options, _time, _logger);
-        _probes = new ProbeLoop(_controller, _registry, prober, _failover, degradation, _recovery, _options, _time, _logger) { Sender = this };
-        _executor = new OperationExecutor(_controller, _registry, _journal, _failover, degradation, _metrics, _options, _time, _logger);
+        _probes = new ProbeLoop(_controller, _registry, prober, _failover, _degradation, _recovery, _options, _time, _logger) { Sender = this };
+        _executor = new OperationExecutor(_controller, _registry, _journal, _failover, _degradation, _metrics, _options, _time, _logger);
         _registrar = new ServiceRegistrar(_registry, _controller, prober, _cleanup, _probes, _options, _time, _logger);
 
         _registrar.Attach(primaryService);
@@ -315,6 +316,7 @@ public sealed class FailoverEngine : IAsyncDisposable
     {
         await StopAsync();
         _probes.Dispose();
+        _degradation.Dispose();
         _cleanup.Dispose();
         foreach (var service in _registry.All)
         {

@@ -170,7 +170,7 @@ internal sealed class ProbeLoop(
                 var snapshot = active.Health.Snapshot(current);
                 await failover.FailOverAsync(trigger, $"'{active.Id}' failed {snapshot.ConsecutiveFailures} consecutive check(s): {snapshot.LastError}", state.Epoch, active, target: null, automatic: true);
             }
-            else if (health == ServiceHealth.Degraded)
+            else
             {
                 await degradation.CheckAsync(active);
             }

@@ -79,6 +79,10 @@ internal sealed class ProbeStatistics
         return sorted[sorted.Length / 2];
     }
 
+    /// <summary>True when the latest probe alone was slower than the probe baseline: a reason to look closer, not to decide.</summary>
+    public bool LatestIsSlow(FailoverOptions options) =>
+        _recentCount > 0 && _baseline.IsSlower(_recent[(_recentNext + _recent.Length - 1) % _recent.Length], options);
+
     /// <summary>True when the median of at least <see cref="MinimumToJudge"/> recent probes is slower than the probe baseline.</summary>
     public bool IsSlow(FailoverOptions options) =>
         _recentCount >= MinimumToJudge && RecentMedianTicks() is { } median && _baseline.IsSlower(median, options);

@@ -30,6 +30,7 @@ internal sealed class ServiceHealthTracker
     private int _consecutiveSuccesses;
     private long? _streakStartTimestamp;
     private long _slowSince;
+    private long _normalSince;
     private long _lastSuccessTimestamp = long.MinValue;
     private bool _connectionDown;
     private bool _anyObservation;
@@ -142,6 +143,7 @@ internal sealed class ServiceHealthTracker
             _recent.Clear();
             _probes.ForgetRecent();
             _slowSince = 0;
+            _normalSince = 0;
         }
     }
 
@@ -208,9 +210,20 @@ internal sealed class ServiceHealthTracker
         }
     }
 
+    /// <summary>True when the latest probe alone was slow: the degradation watcher then looks closer.</summary>
+    public bool LatestProbeSlow(FailoverOptions options)
+    {
+        lock (_lock)
+        {
+            return _probes.LatestIsSlow(options);
+        }
+    }
+
     /// <summary>
-    /// How long the service has looked slow (its operations or its probes) without a break, as seen
-    /// at <paramref name="nowTimestamp"/>; null when it does not look slow now (which ends the run).
+    /// How long the current run of slowness (its operations or its probes) has lasted, as seen at
+    /// <paramref name="nowTimestamp"/>; null when there is none. A run ends only when the service
+    /// has looked normal for <see cref="EngineTimings.DegradationRunGrace"/>: a server that stalls in
+    /// bursts shows the odd fast median, and that alone must not restart the count.
     /// </summary>
     public TimeSpan? SlowFor(long nowTimestamp, FailoverOptions options)
     {
@@ -218,10 +231,27 @@ internal sealed class ServiceHealthTracker
         {
             if (!OperationsSlowLocked(options) && !_probes.IsSlow(options))
             {
-                _slowSince = 0;
-                return null;
+                if (_slowSince == 0)
+                {
+                    return null;
+                }
+
+                if (_normalSince == 0)
+                {
+                    _normalSince = nowTimestamp;
+                }
+
+                if (_time.GetElapsedTime(_normalSince, nowTimestamp) >= EngineTimings.DegradationRunGrace)
+                {
+                    _slowSince = 0;
+                    _normalSince = 0;
+                    return null;
+                }
+
+                return _time.GetElapsedTime(_slowSince, nowTimestamp);
             }
 
+            _normalSince = 0;
             if (_slowSince == 0)
             {
                 _slowSince = nowTimestamp;

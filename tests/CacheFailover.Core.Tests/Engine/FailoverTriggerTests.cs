@@ -168,8 +168,10 @@ public class FailoverTriggerTests
             await h.Engine.GetAsync("k");
         }
 
+        // Normal for 400 ms: long enough for fresh probes to show it and for the run of slowness to
+        // end (a run tolerates normal stretches shorter than EngineTimings.DegradationRunGrace).
         h.Primary.Latency.Latency = TimeSpan.FromMilliseconds(2);
-        for (var i = 0; i < 100; i++)
+        for (var i = 0; i < 200; i++)
         {
             await h.Engine.GetAsync("k");
         }
