@@ -185,7 +185,7 @@ public sealed partial class RedisCacheBackend : ICacheBackend
         // Copied: the library may write the bytes after this call has given up (a cancelled caller
         // can reuse its buffer), and a cache value must never be torn.
         var command = new SetCommand(key, value.ToArray(), expiry);
-        return AsVoid(ExecuteAsync("SET", command, static (database, c) => database.StringSetAsync(c.Key, c.Value, c.Expiry, When.Always, CommandFlags.None), cancellationToken));
+        return ExecuteVoidAsync("SET", command, static (database, c) => database.StringSetAsync(c.Key, c.Value, c.Expiry, When.Always, CommandFlags.None), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -228,7 +228,7 @@ public sealed partial class RedisCacheBackend : ICacheBackend
     /// <inheritdoc />
     /// <remarks>FLUSHDB on this backend's database, on every primary the multiplexer knows.</remarks>
     public ValueTask FlushAsync(CancellationToken cancellationToken = default)
-        => AsVoid(ExecuteAsync("FLUSHDB", Endpoint, static async (database, endpoint) =>
+        => ExecuteVoidAsync("FLUSHDB", Endpoint, static async (database, endpoint) =>
         {
             var primaries = database.Multiplexer.GetServers().Where(server => !server.IsReplica).ToArray();
             if (primaries.Length == 0)
@@ -238,7 +238,7 @@ public sealed partial class RedisCacheBackend : ICacheBackend
 
             await Task.WhenAll(primaries.Select(server => server.FlushDatabaseAsync(database.Database))).ConfigureAwait(false);
             return true;
-        }, cancellationToken));
+        }, cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -260,10 +260,35 @@ public sealed partial class RedisCacheBackend : ICacheBackend
 
     private static int ToMilliseconds(TimeSpan value) => (int)Math.Ceiling(value.TotalMilliseconds);
 
-    // Pooled builders: these wrappers run once per operation, so their state machines are reused
-    // rather than allocated (the engine's healthy-path overhead is measured against plain SE.Redis).
+    /// <summary>As <see cref="ExecuteAsync{TState, TRaw, TResult}"/> for a command whose reply is not wanted: one state machine, no adapter.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private static async ValueTask AsVoid<T>(ValueTask<T> operation) => await operation.ConfigureAwait(false);
+    private async ValueTask ExecuteVoidAsync<TState, TRaw>(string command, TState state, Func<IDatabase, TState, Task<TRaw>> call, CancellationToken cancellationToken)
+    {
+        Task<TRaw>? pending = null;
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            var database = Volatile.Read(ref _database) ?? await WaitForConnectionAsync(command, cancellationToken).ConfigureAwait(false);
+            pending = call(database, state);
+            await (cancellationToken.CanBeCanceled ? pending.WaitAsync(cancellationToken) : pending).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            ObserveLater(pending);
+            throw;
+        }
+        catch (Exception exception)
+        {
+            var failure = Failure(exception, command, state);
+            if (ReferenceEquals(failure, exception))
+            {
+                throw;
+            }
+
+            throw failure;
+        }
+    }
 
     private ValueTask<TResult> ExecuteAsync<TState, TResult>(string command, TState state, Func<IDatabase, TState, Task<TResult>> call, CancellationToken cancellationToken)
         => ExecuteAsync(command, state, call, static value => value, cancellationToken);
@@ -292,14 +317,7 @@ public sealed partial class RedisCacheBackend : ICacheBackend
         }
         catch (Exception exception)
         {
-            // The one place a StackExchange.Redis failure becomes the contract's exception.
-            var failure = Explain(exception as CacheBackendException ?? RedisFailureClassifier.Classify(exception, Endpoint, command), command);
-            if (failure.Outcome == OperationOutcome.NotApplied && state is InvalidateBatch { AnyApplied: true })
-            {
-                failure = new CacheBackendException(failure.Kind, OperationOutcome.Unknown, $"{Endpoint}: {command} failed part-way: some batches were applied.", exception);
-            }
-
-            Log.OperationFailed(_logger, ServiceId, command, failure.Kind, failure.Outcome);
+            var failure = Failure(exception, command, state);
             if (ReferenceEquals(failure, exception))
             {
                 throw;
@@ -309,6 +327,19 @@ public sealed partial class RedisCacheBackend : ICacheBackend
         }
     }
 
+    /// <summary>The one place a StackExchange.Redis failure becomes the contract's exception (logged once).</summary>
+    private CacheBackendException Failure<TState>(Exception exception, string command, TState state)
+    {
+        var failure = Explain(exception as CacheBackendException ?? RedisFailureClassifier.Classify(exception, Endpoint, command), command);
+        if (failure.Outcome == OperationOutcome.NotApplied && state is InvalidateBatch { AnyApplied: true })
+        {
+            failure = new CacheBackendException(failure.Kind, OperationOutcome.Unknown, $"{Endpoint}: {command} failed part-way: some batches were applied.", exception);
+        }
+
+        Log.OperationFailed(_logger, ServiceId, command, failure.Kind, failure.Outcome);
+        return failure;
+    }
+
     private static void ObserveLater(Task? pending)
     {
         // The caller gave up; the library still completes the command. Observe its failure so it
@@ -316,7 +347,7 @@ public sealed partial class RedisCacheBackend : ICacheBackend
         pending?.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private sealed record SetCommand(RedisKey Key, RedisValue Value, TimeSpan? Expiry)
+    private readonly record struct SetCommand(RedisKey Key, RedisValue Value, TimeSpan? Expiry)
     {
         public SetCommand(string key, byte[] value, TimeSpan? expiry)
             : this((RedisKey)key, (RedisValue)value, expiry)

@@ -72,8 +72,22 @@ internal sealed class OperationExecutor(
             CacheBackendException failure;
             try
             {
-                var pending = operation.InvokeAsync(service.Backend, linked?.Token ?? deadline);
-                var value = pending.IsCompletedSuccessfully ? pending.Result : await pending;
+                T value;
+                if (operation.IsVoid)
+                {
+                    var done = operation.InvokeVoidAsync(service.Backend, linked?.Token ?? deadline);
+                    if (!done.IsCompletedSuccessfully)
+                    {
+                        await done;
+                    }
+
+                    value = operation.VoidResult;
+                }
+                else
+                {
+                    var pending = operation.InvokeAsync(service.Backend, linked?.Token ?? deadline);
+                    value = pending.IsCompletedSuccessfully ? pending.Result : await pending;
+                }
                 var ended = time.GetTimestamp();
                 var elapsed = time.GetElapsedTime(started, ended);
                 service.Health.RecordSuccess(elapsed, ended, current, attempts > 1);

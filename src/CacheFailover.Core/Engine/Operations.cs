@@ -18,6 +18,19 @@ internal interface IEngineOperation<T>
 
     /// <summary>Runs it on <paramref name="backend"/>; the token carries the engine's deadline (and the caller's cancellation).</summary>
     ValueTask<T> InvokeAsync(ICacheBackend backend, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// True when the backend call returns no value (a SET): the executor then awaits
+    /// <see cref="InvokeVoidAsync"/> directly and answers <see cref="VoidResult"/>, sparing an
+    /// adapter state machine per operation.
+    /// </summary>
+    bool IsVoid { get; }
+
+    /// <summary>The backend call of a void operation.</summary>
+    ValueTask InvokeVoidAsync(ICacheBackend backend, CancellationToken cancellationToken);
+
+    /// <summary>What a void operation answers when it succeeded.</summary>
+    T VoidResult { get; }
 }
 
 /// <summary>What an operation returns to its caller: the value alone, or the value and its route.</summary>
@@ -49,6 +62,12 @@ internal readonly struct GetOperation(string key) : IEngineOperation<byte[]?>
     public bool IsSafeToRepeat => true;
 
     public ValueTask<byte[]?> InvokeAsync(ICacheBackend backend, CancellationToken cancellationToken) => backend.GetAsync(key, cancellationToken);
+
+    public bool IsVoid => false;
+
+    public byte[]? VoidResult => default;
+
+    public ValueTask InvokeVoidAsync(ICacheBackend backend, CancellationToken cancellationToken) => throw new NotSupportedException();
 }
 
 internal readonly struct ExistsOperation(string key) : IEngineOperation<bool>
@@ -62,6 +81,12 @@ internal readonly struct ExistsOperation(string key) : IEngineOperation<bool>
     public bool IsSafeToRepeat => true;
 
     public ValueTask<bool> InvokeAsync(ICacheBackend backend, CancellationToken cancellationToken) => backend.ExistsAsync(key, cancellationToken);
+
+    public bool IsVoid => false;
+
+    public bool VoidResult => default;
+
+    public ValueTask InvokeVoidAsync(ICacheBackend backend, CancellationToken cancellationToken) => throw new NotSupportedException();
 }
 
 /// <summary>SET to an absolute value: repeating it leaves the same value, so it is safe to retry.</summary>
@@ -75,18 +100,13 @@ internal readonly struct SetOperation(string key, ReadOnlyMemory<byte> value, Ti
 
     public bool IsSafeToRepeat => true;
 
-    public ValueTask<bool> InvokeAsync(ICacheBackend backend, CancellationToken cancellationToken)
-    {
-        var pending = backend.SetAsync(key, value, timeToLive, cancellationToken);
-        return pending.IsCompletedSuccessfully ? new ValueTask<bool>(true) : AwaitAsync(pending);
+    public bool IsVoid => true;
 
-        [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-        static async ValueTask<bool> AwaitAsync(ValueTask pending)
-        {
-            await pending;
-            return true;
-        }
-    }
+    public bool VoidResult => true;
+
+    public ValueTask InvokeVoidAsync(ICacheBackend backend, CancellationToken cancellationToken) => backend.SetAsync(key, value, timeToLive, cancellationToken);
+
+    public ValueTask<bool> InvokeAsync(ICacheBackend backend, CancellationToken cancellationToken) => throw new NotSupportedException("SET is void: the executor calls InvokeVoidAsync.");
 }
 
 /// <summary>DELETE: repeating it leaves the key deleted, so it is safe to retry (its "existed" answer then describes the last attempt).</summary>
@@ -101,4 +121,10 @@ internal readonly struct DeleteOperation(string key) : IEngineOperation<bool>
     public bool IsSafeToRepeat => true;
 
     public ValueTask<bool> InvokeAsync(ICacheBackend backend, CancellationToken cancellationToken) => backend.DeleteAsync(key, cancellationToken);
+
+    public bool IsVoid => false;
+
+    public bool VoidResult => default;
+
+    public ValueTask InvokeVoidAsync(ICacheBackend backend, CancellationToken cancellationToken) => throw new NotSupportedException();
 }

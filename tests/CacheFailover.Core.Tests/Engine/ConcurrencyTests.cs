@@ -177,5 +177,11 @@ public class ConcurrencyTests
             onCall();
             throw new CacheBackendException(CacheFailureKind.Timeout, OperationOutcome.Unknown, "timed out after send");
         }
+
+        public bool IsVoid => false;
+
+        public bool VoidResult => false;
+
+        public ValueTask InvokeVoidAsync(ICacheBackend backend, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }
