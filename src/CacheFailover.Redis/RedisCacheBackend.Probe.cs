@@ -1,4 +1,5 @@
 using CacheFailover.Backends;
+using CacheFailover.Redis.Internal;
 using StackExchange.Redis;
 
 namespace CacheFailover.Redis;
@@ -34,7 +35,7 @@ public sealed partial class RedisCacheBackend
             var database = multiplexer.GetDatabase(Database);
             var started = _timeProvider.GetTimestamp();
             pending = database.KeyExistsAsync(ProbeKey);
-            await (cancellationToken.CanBeCanceled ? pending.WaitAsync(cancellationToken) : pending).ConfigureAwait(false);
+            await TaskRace<bool>.Run(pending, cancellationToken).ConfigureAwait(false);
             return _timeProvider.GetElapsedTime(started);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using CacheFailover.Backends;
+using CacheFailover.Redis.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
@@ -271,7 +272,7 @@ public sealed partial class RedisCacheBackend : ICacheBackend
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             var database = Volatile.Read(ref _database) ?? await WaitForConnectionAsync(command, cancellationToken).ConfigureAwait(false);
             pending = call(database, state);
-            await (cancellationToken.CanBeCanceled ? pending.WaitAsync(cancellationToken) : pending).ConfigureAwait(false);
+            await TaskRace<TRaw>.Run(pending, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -308,7 +309,7 @@ public sealed partial class RedisCacheBackend : ICacheBackend
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             var database = Volatile.Read(ref _database) ?? await WaitForConnectionAsync(command, cancellationToken).ConfigureAwait(false);
             pending = call(database, state);
-            return convert(await (cancellationToken.CanBeCanceled ? pending.WaitAsync(cancellationToken) : pending).ConfigureAwait(false));
+            return convert(await TaskRace<TRaw>.Run(pending, cancellationToken).ConfigureAwait(false));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
