@@ -63,23 +63,8 @@ public sealed class BackendProvisioner
             }
         }
 
-        return RedactUnknown(connection);
-    }
-
-    /// <summary>Best effort for text no factory claims: hide user info and anything that looks like a secret.</summary>
-    private static string RedactUnknown(string connection)
-    {
-        var at = connection.LastIndexOf('@');
-        var scheme = connection.IndexOf("://", StringComparison.Ordinal);
-        if (at > 0 && scheme >= 0 && at > scheme)
-        {
-            connection = connection[..(scheme + 3)] + "***" + connection[at..];
-        }
-
-        return string.Join(',', connection.Split(',').Select(part =>
-            part.StartsWith("password=", StringComparison.OrdinalIgnoreCase) || part.StartsWith("token=", StringComparison.OrdinalIgnoreCase)
-                ? part[..(part.IndexOf('=', StringComparison.Ordinal) + 1)] + "***"
-                : part));
+        // Text no factory claims: the product's one redactor, by what the secrets in it look like.
+        return CacheFailover.Security.SecretRedactor.Redact(connection);
     }
 }
 

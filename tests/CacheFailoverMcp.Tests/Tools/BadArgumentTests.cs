@@ -91,6 +91,7 @@ public sealed class BadArgumentTests
         { "register_failover_service", """{"service_id":"b","connection":"memory","priority":0}""", ["priority must be between 1 and 1000 (got 0)"] },
         { "register_failover_service", """{"service_id":"bad id!","connection":"memory"}""", ["service_id must be 1 to 64 ASCII letters, digits"] },
         { "register_failover_service", """{"service_id":"b","connection":"ftp://files"}""", ["is not a connection this server understands", "redis://"] },
+        { "register_failover_service", """{"service_id":"b","connection":"ftp://ops:hunter2secret@files,password=hunter2secret"}""", ["is not a connection this server understands", "ftp://ops:***@files"] },
         { "register_failover_service", """{"service_id":"b","connection":"redis://admin:hunter2secret@127.0.0.1:99999"}""", ["port", "65535", "***"] },
         { "register_failover_service", """{"service_id":"backup-1","connection":"memory"}""", ["refused", "already registered"] },
         { "register_failover_service", """{"service_id":"b2","connection":"memory://primary"}""", ["refused", "'memory://primary' is the same endpoint as service 'primary' (memory://primary)"] },
