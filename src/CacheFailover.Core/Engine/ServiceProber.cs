@@ -28,13 +28,13 @@ internal sealed class ServiceProber(EngineOptions options, TimeProvider time, Fa
         var started = time.GetTimestamp();
         try
         {
+            // The backend's own measure of the round trip (the Redis client takes it on its reader,
+            // before the reply waits for a thread here); this process's elapsed time when it has none.
             var pending = service.Backend.PingAsync(cancellationToken);
-            if (!pending.IsCompletedSuccessfully)
-            {
-                await WithDeadlineAsync(pending, service, timeout, "the probe within " + timeoutName, cancellationToken);
-            }
-
-            var latency = time.GetElapsedTime(started);
+            var reported = pending.IsCompletedSuccessfully
+                ? pending.Result
+                : await WithDeadlineAsync(pending, service, timeout, "the probe within " + timeoutName, cancellationToken);
+            var latency = reported > TimeSpan.Zero ? reported : time.GetElapsedTime(started);
             service.Health.RecordProbeSuccess(latency, current);
             metrics.HealthCheck(service.Id, true);
             return null;
