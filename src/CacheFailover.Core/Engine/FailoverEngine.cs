@@ -317,6 +317,7 @@ public sealed class FailoverEngine : IAsyncDisposable
         await StopAsync();
         _probes.Dispose();
         _degradation.Dispose();
+        _executor.Dispose();
         _cleanup.Dispose();
         foreach (var service in _registry.All)
         {

@@ -30,9 +30,11 @@ internal sealed class OperationExecutor(
     FailoverMetrics metrics,
     EngineOptions options,
     TimeProvider time,
-    ILogger logger)
+    ILogger logger) : IDisposable
 {
     private readonly DeadlineTokens _deadlines = new(time);
+
+    public void Dispose() => _deadlines.Dispose();
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<TOut> ExecuteAsync<TOperation, T, TShape, TOut>(TOperation operation, CancellationToken cancellationToken)
@@ -49,11 +51,22 @@ internal sealed class OperationExecutor(
             var current = options.Current;
             var state = controller.Current;
             var service = state.Active;
-            if (operation.IsWrite && !service.IsPrimary && !journal.TryRecord(operation.Key))
+            if (operation.IsWrite && !service.IsPrimary)
             {
-                // A failback is making its final switch; the write goes to whoever serves after it.
-                await controller.WhenSwitchDone.WaitAsync(cancellationToken);
-                continue;
+                if (!journal.TryRecord(operation.Key))
+                {
+                    // A failback is making its final switch; the write goes to whoever serves after it.
+                    await controller.WhenSwitchDone.WaitAsync(cancellationToken);
+                    continue;
+                }
+
+                if (controller.Current.Epoch != state.Epoch)
+                {
+                    // The final switch completed (and unsealed the journal) between reading the state
+                    // and recording the key: that record will never be reconciled, so the write must
+                    // not go to the backup. Try again on whoever serves now (I1).
+                    continue;
+                }
             }
 
             if (attempts > 0)
@@ -92,10 +105,7 @@ internal sealed class OperationExecutor(
                 var elapsed = time.GetElapsedTime(started, ended);
                 service.Health.RecordSuccess(elapsed, ended, current, attempts > 1);
                 metrics.Operation(service.Id, operation.Name, success: true, elapsed);
-                if (service == state.Active)
-                {
-                    degradation.OnOperationSucceeded(service, ended);
-                }
+                degradation.OnOperationSucceeded(service, ended);
 
                 return TShape.Shape(value, service.Id, attempts, state.Epoch);
             }
