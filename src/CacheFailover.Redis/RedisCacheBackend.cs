@@ -261,6 +261,14 @@ public sealed partial class RedisCacheBackend : ICacheBackend
 
     private static int ToMilliseconds(TimeSpan value) => (int)Math.Ceiling(value.TotalMilliseconds);
 
+    /// <summary>The connection's database: at once once connected (no allocation), else after the first connect; refused when cancelled or disposed.</summary>
+    private ValueTask<IDatabase> DatabaseAsync(string command, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return Volatile.Read(ref _database) is { } database ? new ValueTask<IDatabase>(database) : WaitForConnectionAsync(command, cancellationToken);
+    }
+
     /// <summary>As <see cref="ExecuteAsync{TState, TRaw, TResult}"/> for a command whose reply is not wanted: one state machine, no adapter.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask ExecuteVoidAsync<TState, TRaw>(string command, TState state, Func<IDatabase, TState, Task<TRaw>> call, CancellationToken cancellationToken)
@@ -268,9 +276,7 @@ public sealed partial class RedisCacheBackend : ICacheBackend
         Task<TRaw>? pending = null;
         try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-            var database = Volatile.Read(ref _database) ?? await WaitForConnectionAsync(command, cancellationToken).ConfigureAwait(false);
+            var database = await DatabaseAsync(command, cancellationToken).ConfigureAwait(false);
             pending = call(database, state);
             await TaskRace<TRaw>.Run(pending, cancellationToken).ConfigureAwait(false);
         }
@@ -305,9 +311,7 @@ public sealed partial class RedisCacheBackend : ICacheBackend
         Task<TRaw>? pending = null;
         try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-            var database = Volatile.Read(ref _database) ?? await WaitForConnectionAsync(command, cancellationToken).ConfigureAwait(false);
+            var database = await DatabaseAsync(command, cancellationToken).ConfigureAwait(false);
             pending = call(database, state);
             return convert(await TaskRace<TRaw>.Run(pending, cancellationToken).ConfigureAwait(false));
         }

@@ -1,6 +1,6 @@
 namespace CacheFailover.Engine;
 
-/// <summary>Which service serves and why (DESIGN.md, "Engine semantics").</summary>
+/// <summary>Which service serves and why (docs/architecture.md, "Statuses and epochs").</summary>
 public enum FailoverStatus
 {
     /// <summary>The primary serves; no failover since start.</summary>

@@ -116,61 +116,26 @@ internal sealed class MetricSlices
         return ring;
     }
 
-    /// <summary>Counts and a latency histogram for one stretch of time.</summary>
-    internal sealed class Slice
+    /// <summary>Counts and a latency histogram for one stretch of time, placed in the ring by <see cref="Index"/>.</summary>
+    internal sealed class Slice : OperationCounts
     {
-        public const int FootprintBytes = LatencyHistogram.FootprintBytes + (6 * sizeof(long));
+        public new const int FootprintBytes = OperationCounts.FootprintBytes + sizeof(long);
 
         public long Index { get; private set; } = -1;
-
-        public LatencyHistogram Latency { get; } = new();
-
-        public long Succeeded { get; set; }
-
-        public long Failed { get; set; }
-
-        public long Retried { get; set; }
-
-        public long ProbesSucceeded { get; set; }
-
-        public long ProbesFailed { get; set; }
 
         public void Reset(long index)
         {
             Index = index;
-            Latency.Clear();
-            Succeeded = 0;
-            Failed = 0;
-            Retried = 0;
-            ProbesSucceeded = 0;
-            ProbesFailed = 0;
-        }
-
-        public void AddTo(Slice target)
-        {
-            Latency.AddTo(target.Latency);
-            target.Succeeded += Succeeded;
-            target.Failed += Failed;
-            target.Retried += Retried;
-            target.ProbesSucceeded += ProbesSucceeded;
-            target.ProbesFailed += ProbesFailed;
-        }
-
-        public void AddTo(WindowTotals target)
-        {
-            Latency.AddTo(target.Latency);
-            target.Succeeded += Succeeded;
-            target.Failed += Failed;
-            target.Retried += Retried;
-            target.ProbesSucceeded += ProbesSucceeded;
-            target.ProbesFailed += ProbesFailed;
+            Clear();
         }
     }
 }
 
-/// <summary>Accumulates a window of operations across slices.</summary>
-internal sealed class WindowTotals
+/// <summary>Operation and probe counts with a latency histogram: one slice of history, or a whole window summed across slices.</summary>
+internal class OperationCounts
 {
+    public const int FootprintBytes = LatencyHistogram.FootprintBytes + (5 * sizeof(long));
+
     public LatencyHistogram Latency { get; } = new();
 
     public long Succeeded { get; set; }
@@ -182,4 +147,30 @@ internal sealed class WindowTotals
     public long ProbesSucceeded { get; set; }
 
     public long ProbesFailed { get; set; }
+
+    /// <summary>Adds these counts to <paramref name="target"/>.</summary>
+    public void AddTo(OperationCounts target)
+    {
+        Latency.AddTo(target.Latency);
+        target.Succeeded += Succeeded;
+        target.Failed += Failed;
+        target.Retried += Retried;
+        target.ProbesSucceeded += ProbesSucceeded;
+        target.ProbesFailed += ProbesFailed;
+    }
+
+    protected void Clear()
+    {
+        Latency.Clear();
+        Succeeded = 0;
+        Failed = 0;
+        Retried = 0;
+        ProbesSucceeded = 0;
+        ProbesFailed = 0;
+    }
+}
+
+/// <summary>A window of operations summed across slices.</summary>
+internal sealed class WindowTotals : OperationCounts
+{
 }

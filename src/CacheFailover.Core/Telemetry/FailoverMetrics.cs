@@ -34,6 +34,12 @@ internal sealed class FailoverMetrics : IDisposable
 
     public void Operation(string serviceId, string operation, bool success, TimeSpan duration)
     {
+        // The hot path calls this for every operation; with nobody listening it costs two reads.
+        if (!_operations.Enabled && !_operationDuration.Enabled)
+        {
+            return;
+        }
+
         var service = new KeyValuePair<string, object?>("service.id", serviceId);
         var op = new KeyValuePair<string, object?>("operation", operation);
         if (_operations.Enabled)

@@ -11,7 +11,7 @@ namespace CacheFailoverMcp.Tools;
 /// <summary>Read-only tools that report what the failover engine is doing.</summary>
 /// <remarks>
 /// Parameter names are snake_case because the SDK uses C# parameter names as the wire names of
-/// tool arguments (DESIGN.md, "Wire conventions").
+/// tool arguments (docs/architecture.md, "MCP wire conventions").
 /// </remarks>
 #pragma warning disable CA1707 // Identifiers should not contain underscores: they are wire names.
 #pragma warning disable IDE1006 // Naming styles: same reason.

@@ -24,6 +24,16 @@ public class EngineRebuildBehaviourTests
         return backend.Object;
     }
 
+    /// <summary>The primary refuses connections (an automatic failover), comes back, and the engine recovers to it once the hold-down of <paramref name="holdDown"/> is over.</summary>
+    private static async Task IncidentAndAutomaticRecoveryAsync(EngineHarness h, TimeSpan holdDown)
+    {
+        h.Primary.Faults.RefuseConnections();
+        h.Primary.Faults.Clear();
+        h.Time.Advance(holdDown);
+        await h.ProbeRoundsAsync(h.Options.RecoveryThreshold);
+        Assert.Equal(FailoverStatus.Recovered, h.Engine.Status);
+    }
+
     [Fact]
     public async Task RegisterService_AnswersPingButCannotStore_IsRefusedAndNothingAdded()
     {
@@ -111,11 +121,7 @@ public class EngineRebuildBehaviourTests
         await using var h = new EngineHarness(FastOptions() with { AutoRecoveryDelaySeconds = 60 });
 
         // An automatic incident and its automatic recovery...
-        h.Primary.Faults.RefuseConnections();
-        h.Primary.Faults.Clear();
-        h.Time.Advance(TimeSpan.FromSeconds(60));
-        await h.ProbeRoundsAsync(h.Options.RecoveryThreshold);
-        Assert.Equal(FailoverStatus.Recovered, h.Engine.Status);
+        await IncidentAndAutomaticRecoveryAsync(h, TimeSpan.FromSeconds(60));
 
         // ...then planned maintenance: a manual failover and a manual recovery soon after...
         Assert.True((await h.Engine.TriggerManualFailoverAsync("patching")).Success);
@@ -132,11 +138,7 @@ public class EngineRebuildBehaviourTests
     public async Task HoldDown_RepeatedAutomaticFailoversSoonAfterRecovery_DoubleAndSayWhy()
     {
         await using var h = new EngineHarness(FastOptions() with { AutoRecoveryDelaySeconds = 10 });
-        h.Primary.Faults.RefuseConnections();
-        h.Primary.Faults.Clear();
-        h.Time.Advance(TimeSpan.FromSeconds(10));
-        await h.ProbeRoundsAsync(h.Options.RecoveryThreshold);
-        Assert.Equal(FailoverStatus.Recovered, h.Engine.Status);
+        await IncidentAndAutomaticRecoveryAsync(h, TimeSpan.FromSeconds(10));
 
         h.Primary.Faults.RefuseConnections();
 
