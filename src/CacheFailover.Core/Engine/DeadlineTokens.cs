@@ -8,9 +8,10 @@ namespace CacheFailover.Engine;
 /// Buckets are kept per processor so that concurrent operations do not all register on one token.
 /// </summary>
 /// <remarks>
-/// While operations flow, a roller on the clock prepares each processor's next bucket one slot
-/// ahead, so that the hot path only swaps it in and never allocates; it stops when a slot passes
-/// without use and starts again with the next bucket made on demand.
+/// While operations flow, a roller on the clock keeps each processor's bucket for this slot and the
+/// next one ready, so that the hot path only reads or swaps them in and never allocates; it stops
+/// when a slot passes without use and starts again with the next bucket made on demand (one bucket
+/// then serves every processor until the roller runs).
 /// </remarks>
 internal sealed class DeadlineTokens : IDisposable
 {
@@ -43,6 +44,12 @@ internal sealed class DeadlineTokens : IDisposable
         var bucket = Volatile.Read(ref _current[shard]);
         if (bucket is not null && bucket.End == end && bucket.Epoch == state.Epoch)
         {
+            // Read first: the shared flag is written once a slot, not once an operation.
+            if (Volatile.Read(ref _used) == 0)
+            {
+                Volatile.Write(ref _used, 1);
+            }
+
             return bucket.Token;
         }
 
@@ -71,8 +78,17 @@ internal sealed class DeadlineTokens : IDisposable
                 return bucket.Token;
             }
 
+            // Every processor whose bucket is stale shares this one until the roller prepares
+            // their own: a thread that moves to another processor does not make a bucket again.
             bucket = NewBucket(state, now, end);
-            Volatile.Write(ref _current[shard], bucket);
+            for (var other = 0; other < _current.Length; other++)
+            {
+                if (_current[other] is not { } stale || stale.End < end || stale.Epoch != state.Epoch)
+                {
+                    Volatile.Write(ref _current[other], bucket);
+                }
+            }
+
             _state = state;
             _timeoutTicks = timeoutTicks;
             _slotTicks = SlotTicks(timeoutTicks);
@@ -88,7 +104,11 @@ internal sealed class DeadlineTokens : IDisposable
         }
     }
 
-    /// <summary>On the clock, once a slot: makes every processor's next bucket before anyone needs it.</summary>
+    /// <summary>
+    /// On the clock, once a slot: makes sure every processor holds the bucket operations need now
+    /// and the one they will need in the next slot, so that neither is made on an operation's
+    /// thread — even when this timer runs late, or fires before any operation of its slot.
+    /// </summary>
     private void Roll()
     {
         lock (_lock)
@@ -102,16 +122,25 @@ internal sealed class DeadlineTokens : IDisposable
             }
 
             var now = _time.GetTimestamp();
-            var end = (((now + _timeoutTicks) / _slotTicks) + 2) * _slotTicks;
+            var endNow = (((now + _timeoutTicks) / _slotTicks) + 1) * _slotTicks;
+            var endNext = endNow + _slotTicks;
             for (var shard = 0; shard < _next.Length; shard++)
             {
-                if (_next[shard] is not { } prepared || prepared.End < end || prepared.Epoch != state.Epoch)
+                if (!Serves(_current[shard], state, endNow))
                 {
-                    Volatile.Write(ref _next[shard], NewBucket(state, now, end));
+                    var current = Serves(_next[shard], state, endNow) ? _next[shard]! : NewBucket(state, now, endNow);
+                    Volatile.Write(ref _current[shard], current);
+                }
+
+                if (!Serves(_next[shard], state, endNext))
+                {
+                    Volatile.Write(ref _next[shard], NewBucket(state, now, endNext));
                 }
             }
         }
     }
+
+    private static bool Serves(Bucket? bucket, ServingState state, long end) => bucket is not null && bucket.End == end && bucket.Epoch == state.Epoch;
 
     private Bucket NewBucket(ServingState state, long now, long end)
     {
