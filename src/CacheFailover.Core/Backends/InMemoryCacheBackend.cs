@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using CacheFailover.Group;
 
 namespace CacheFailover.Backends;
 
@@ -10,12 +11,13 @@ namespace CacheFailover.Backends;
 /// When full, a new key evicts expired entries first and then an arbitrary one (like Redis's
 /// <c>allkeys-random</c>), so the bound holds without the cost of tracking recency.
 /// </remarks>
-public sealed class InMemoryCacheBackend : ICacheBackend
+public sealed class InMemoryCacheBackend : ICacheBackend, IGroupStoreProvider
 {
     /// <summary>The default entry bound.</summary>
     public const int DefaultMaxEntries = 1_000_000;
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, InMemoryGroupState> _groups = new(StringComparer.Ordinal);
     private readonly TimeProvider _timeProvider;
     private readonly int _maxEntries;
 
@@ -51,6 +53,14 @@ public sealed class InMemoryCacheBackend : ICacheBackend
 
     /// <inheritdoc />
     public BackendConnectionEventArgs? LastConnectionChange => null;
+
+    /// <inheritdoc />
+    /// <remarks>Engines that share this backend object share the group.</remarks>
+    public IGroupStore? OpenGroupStore(string group)
+    {
+        _ = new GroupKeys(group);
+        return _groups.GetOrAdd(group, _ => new InMemoryGroupState(this)).Open();
+    }
 
     /// <inheritdoc />
     public ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default)

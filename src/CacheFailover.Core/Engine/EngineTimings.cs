@@ -45,4 +45,22 @@ public static class EngineTimings
 
     /// <summary>The latest an operation that overruns <paramref name="timeout"/> is abandoned: the timeout plus one deadline slot.</summary>
     public static TimeSpan LatestDeadline(TimeSpan timeout) => timeout + (timeout / DeadlineSlotsPerTimeout);
+
+    /// <summary>How often a member that waits for the others to follow a decision re-reads their heartbeats.</summary>
+    public static readonly TimeSpan GroupAdoptionPoll = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>A member silent for this many probe intervals is shown as lost (and no longer waited for).</summary>
+    public const int MemberLostAfter = 3;
+
+    /// <summary>The shortest silence that counts as lost, whatever the probe interval.</summary>
+    public static readonly TimeSpan MemberLostFloor = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long another member's recovery may take, in probe intervals, before this member takes it over (every step can be repeated).</summary>
+    public const int RemoteRecoveryTakeoverAfter = 5;
+
+    /// <summary>The shortest wait before taking over another member's recovery.</summary>
+    public static readonly TimeSpan RemoteRecoveryTakeoverFloor = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a manual decision waits for the group's live members to follow it before it answers.</summary>
+    public static readonly TimeSpan ManualDecisionAdoptionWait = TimeSpan.FromSeconds(2);
 }

@@ -39,6 +39,10 @@ internal sealed class FailoverController
     private TaskCompletionSource? _switch;
     private FailoverStatus _statusBeforeSwitch;
 
+    // A switch another member of the group runs (adopted from the group's record): writes wait for it.
+    private bool _switchIsRemote;
+    private long _remoteSwitchSince;
+
     // Anti-flapping: automatic failovers of the primary that each follow an automatic recovery too soon.
     private DateTimeOffset? _holdDownStart;
     private int _holdDownStreak;
@@ -75,6 +79,107 @@ internal sealed class FailoverController
                 return _switch?.Task ?? Task.CompletedTask;
             }
         }
+    }
+
+    /// <summary>When the recovery another member runs began here, or null when none is adopted.</summary>
+    public long? RemoteSwitchSince
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _switchIsRemote ? _remoteSwitchSince : null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Follows a decision another member of the group made: the status, epoch and serving service
+    /// of its record. Refused while a switch of this member runs (its claim on the record settles
+    /// it) and for an older epoch (I3). Adopting a recovery makes writes wait (the journal is
+    /// sealed) until the record moves on.
+    /// </summary>
+    /// <param name="status">The record's status.</param>
+    /// <param name="epoch">The record's epoch.</param>
+    /// <param name="active">The record's serving service.</param>
+    /// <param name="manual">The decision was an operator's: automatic recovery waits for a manual one.</param>
+    public bool TryAdopt(FailoverStatus status, long epoch, CacheService active, bool manual)
+    {
+        TaskCompletionSource? done = null;
+        CancellationTokenSource? ended = null;
+        lock (_lock)
+        {
+            if ((_switch is not null && !_switchIsRemote) || epoch < _state.Epoch)
+            {
+                return false;
+            }
+
+            if (epoch > _state.Epoch || active != _state.Active)
+            {
+                ended = _state.EpochEnded;
+                SetState(new ServingState(status, epoch, active, _time.GetUtcNow(), new CancellationTokenSource()));
+            }
+            else if (status != _state.Status)
+            {
+                SetState(_state with { Status = status });
+            }
+
+            if (status is FailoverStatus.Recovering or FailoverStatus.FailingOver)
+            {
+                if (_switch is null)
+                {
+                    _switch = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    _switchIsRemote = true;
+                    _remoteSwitchSince = _time.GetTimestamp();
+                    _statusBeforeSwitch = status == FailoverStatus.Recovering ? FailoverStatus.FailedOver : _state.Status;
+                    _journal.Seal();
+                }
+            }
+            else
+            {
+                if (_switchIsRemote)
+                {
+                    done = _switch;
+                    _switch = null;
+                    _switchIsRemote = false;
+                    _journal.Unseal();
+                }
+
+                _lastFailedFailover = null;
+                AutoRecoverySuspended = status == FailoverStatus.FailedOver && manual;
+                if (status is FailoverStatus.Recovered or FailoverStatus.Active)
+                {
+                    // The member that recovered reconciled the group's journal, which holds this member's keys too.
+                    _journal.Forget();
+                }
+            }
+        }
+
+        done?.TrySetResult();
+        ended?.Cancel();
+        return true;
+    }
+
+    /// <summary>Gives up following another member's recovery (it went silent): back to failed over, so that this member can recover itself.</summary>
+    public bool TryAbandonRemoteSwitch()
+    {
+        TaskCompletionSource? done;
+        lock (_lock)
+        {
+            if (!_switchIsRemote)
+            {
+                return false;
+            }
+
+            SetState(_state with { Status = _statusBeforeSwitch });
+            done = _switch;
+            _switch = null;
+            _switchIsRemote = false;
+            _journal.Unseal();
+        }
+
+        done?.TrySetResult();
+        return true;
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Text;
 using CacheFailover.Backends;
+using CacheFailover.Group;
 using CacheFailover.Options;
 using CacheFailover.Services;
 using CacheFailover.Telemetry;
@@ -16,6 +17,7 @@ internal sealed class FailoverCoordinator(
     ServiceRegistry registry,
     ServiceProber prober,
     BackupCleanup cleanup,
+    GroupCoordinator group,
     FailoverEvents events,
     FailoverMetrics metrics,
     EngineOptions options,
@@ -190,6 +192,30 @@ internal sealed class FailoverCoordinator(
             if (refusal is not null)
             {
                 errors.Add($"{candidate.Id}: {refusal}");
+                continue;
+            }
+
+            // The group's record changes first, on the service that takes the traffic: when another
+            // member decided first, this member follows that decision instead (F1).
+            IReadOnlyList<JournalLocation> journal = from.IsPrimary ? [] : group.JournalSoFar;
+            if (group.StoreOf(candidate) is not null)
+            {
+                journal = [.. journal, new JournalLocation(candidate.Id, expectedEpoch + 1)];
+            }
+
+            var proposal = group.Propose(FailoverStatus.FailedOver, expectedEpoch + 1, candidate, null, reason, trigger, journal, from.IsPrimary ? null : group.Record?.DirtyReason);
+            var (claim, claimError) = await group.ClaimAsync(proposal, candidate);
+            if (claim == ClaimOutcome.Lost)
+            {
+                controller.AbortSwitch();
+                group.AdoptPending();
+                Log.FailoverFailed(logger, from.Id, trigger.ToWireName(), claimError!);
+                return null;
+            }
+
+            if (claim == ClaimOutcome.Unavailable)
+            {
+                errors.Add($"{candidate.Id}: {claimError}");
                 continue;
             }
 

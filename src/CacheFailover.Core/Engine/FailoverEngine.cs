@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using CacheFailover.Backends;
+using CacheFailover.Group;
 using CacheFailover.Health;
 using CacheFailover.Journal;
 using CacheFailover.Options;
@@ -41,6 +42,7 @@ public sealed class FailoverEngine : IAsyncDisposable
     private readonly ProbeLoop _probes;
     private readonly OperationExecutor _executor;
     private readonly ServiceRegistrar _registrar;
+    private readonly GroupCoordinator _group;
     private readonly Lock _optionsLock = new();
 
     /// <summary>Creates the engine. Probes do not start until <see cref="Start"/>.</summary>
@@ -50,13 +52,15 @@ public sealed class FailoverEngine : IAsyncDisposable
     /// <param name="timeProvider">The clock; tests pass a fake one.</param>
     /// <param name="logger">Optional logger.</param>
     /// <param name="meterFactory">Optional meter factory (from DI).</param>
+    /// <param name="group">The failover group this engine is a member of (default: group "default", carrying traffic).</param>
     public FailoverEngine(
         CacheServiceRegistration primary,
         IEnumerable<CacheServiceRegistration> backups,
         FailoverOptions? options = null,
         TimeProvider? timeProvider = null,
         ILogger<FailoverEngine>? logger = null,
-        IMeterFactory? meterFactory = null)
+        IMeterFactory? meterFactory = null,
+        FailoverGroupOptions? group = null)
     {
         ArgumentNullException.ThrowIfNull(primary);
         ArgumentNullException.ThrowIfNull(backups);
@@ -75,14 +79,16 @@ public sealed class FailoverEngine : IAsyncDisposable
         _controller = new FailoverController(primaryService, _journal, _time);
         var prober = new ServiceProber(_options, _time, _metrics, _logger);
         _cleanup = new BackupCleanup(prober, _options, _time, _logger);
-        _failover = new FailoverCoordinator(_controller, _registry, prober, _cleanup, _events, _metrics, _options, _time, _logger);
+        _group = new GroupCoordinator(group ?? new FailoverGroupOptions(), _controller, _registry, _events, _options, _time, _logger);
+        _failover = new FailoverCoordinator(_controller, _registry, prober, _cleanup, _group, _events, _metrics, _options, _time, _logger);
         _degradation = new DegradationWatcher(_controller, _registry, prober, _failover, _options, _time, _logger);
-        _recovery = new RecoveryCoordinator(_controller, _registry, _journal, prober, _cleanup, _events, _metrics, _options, _time, _logger);
-        _probes = new ProbeLoop(_controller, _registry, prober, _failover, _degradation, _recovery, _options, _time, _logger) { Sender = this };
-        _executor = new OperationExecutor(_controller, _registry, _journal, _failover, _degradation, _metrics, _options, _time, _logger);
+        _recovery = new RecoveryCoordinator(_controller, _registry, _journal, prober, _cleanup, _group, _events, _metrics, _options, _time, _logger);
+        _probes = new ProbeLoop(_controller, _registry, prober, _failover, _degradation, _recovery, _group, _options, _time, _logger) { Sender = this };
+        _executor = new OperationExecutor(_controller, _registry, _journal, _failover, _degradation, _group, _metrics, _options, _time, _logger);
         _registrar = new ServiceRegistrar(_registry, _controller, prober, _cleanup, _probes, _options, _time, _logger);
 
         _registrar.Attach(primaryService);
+        _group.Attach(primaryService);
         foreach (var backup in backups)
         {
             ServiceRegistrar.ValidateServiceId(backup.ServiceId);
@@ -98,6 +104,7 @@ public sealed class FailoverEngine : IAsyncDisposable
             }
 
             _registrar.Attach(service);
+            _group.Attach(service);
         }
 
         // Only once every service is known: a primary found down must have somewhere to go.
@@ -207,14 +214,48 @@ public sealed class FailoverEngine : IAsyncDisposable
     public async Task<ServiceSnapshot> RegisterServiceAsync(CacheServiceRegistration registration, CancellationToken cancellationToken = default)
     {
         var service = await _registrar.RegisterAsync(registration, cancellationToken);
+        _group.Attach(service);
         return Describe(service, _options.Current, _controller.Current);
     }
 
     /// <summary>Removes a backup. Refused for the primary and for the service that serves.</summary>
-    public Task UnregisterServiceAsync(string serviceId) => _registrar.UnregisterAsync(serviceId);
+    public async Task UnregisterServiceAsync(string serviceId)
+    {
+        var service = _registry.Find(serviceId);
+        await _registrar.UnregisterAsync(serviceId);
+        if (service is not null)
+        {
+            await _group.DetachAsync(service);
+        }
+    }
 
     /// <summary>Starts the probe loop: one round at once, then one every <c>health_check_interval_seconds</c>.</summary>
+    /// <remarks>Prefer <see cref="StartAsync"/>: it follows the group's record before the first operation.</remarks>
     public void Start() => _probes.Start();
+
+    /// <summary>
+    /// Joins the failover group — reads its record on every service and follows it, so that a
+    /// process (re)started while the group is failed over serves the backup at once (F3) — then
+    /// starts the probe loop.
+    /// </summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        await _group.RefreshAsync(cancellationToken);
+        _ = _group.HeartbeatAsync(CancellationToken.None);
+        _probes.Start();
+    }
+
+    /// <summary>The failover group as this member sees it: its record, its members and their heartbeats.</summary>
+    public Task<GroupSnapshot> GetGroupAsync(CancellationToken cancellationToken = default) => _group.SnapshotAsync(cancellationToken);
+
+    /// <summary>
+    /// Waits until every live member of the group follows this member's newest record (at most
+    /// <paramref name="timeout"/>, default 2 s); returns the members that do not yet.
+    /// </summary>
+    public async Task<IReadOnlyList<GroupMember>> WaitForGroupToFollowAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+        => _group.Record is { } record
+            ? await _group.WaitForAdoptionAsync(record.Version, timeout ?? EngineTimings.ManualDecisionAdoptionWait, cancellationToken)
+            : [];
 
     /// <summary>Stops the probe loop and waits for the round in progress.</summary>
     public Task StopAsync() => _probes.StopAsync();
@@ -319,6 +360,7 @@ public sealed class FailoverEngine : IAsyncDisposable
         _degradation.Dispose();
         _executor.Dispose();
         _cleanup.Dispose();
+        await _group.DisposeAsync();
         foreach (var service in _registry.All)
         {
             ServiceRegistrar.Detach(service);

@@ -29,7 +29,11 @@ public sealed record FailoverEvent(
     bool Success,
     string? Error,
     long ReconciledKeys,
-    bool IsAutomatic);
+    bool IsAutomatic)
+{
+    /// <summary>The group member that decided, when it was not this one (the event was adopted from the group's record).</summary>
+    public Group.GroupMemberIdentity? DecidedBy { get; init; }
+}
 
 /// <summary>Carries a recorded event to subscribers.</summary>
 public sealed class FailoverEventArgs(FailoverEvent failoverEvent) : EventArgs

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using CacheFailover.Backends;
+using CacheFailover.Group;
 using CacheFailover.Journal;
 using CacheFailover.Services;
 using CacheFailover.Telemetry;
@@ -27,6 +28,7 @@ internal sealed class OperationExecutor(
     FailbackJournal journal,
     FailoverCoordinator failover,
     DegradationWatcher degradation,
+    GroupCoordinator group,
     FailoverMetrics metrics,
     EngineOptions options,
     TimeProvider time,
@@ -51,6 +53,7 @@ internal sealed class OperationExecutor(
             var current = options.Current;
             var state = controller.Current;
             var service = state.Active;
+            IGroupStore? fencedBy = null;
             if (operation.IsWrite && !service.IsPrimary)
             {
                 if (!journal.TryRecord(operation.Key))
@@ -67,6 +70,10 @@ internal sealed class OperationExecutor(
                     // not go to the backup. Try again on whoever serves now (I1).
                     continue;
                 }
+
+                // In a group the backup itself journals the write and refuses it once the group has
+                // moved on, so a write that landed is journaled whichever member reconciles (F2).
+                fencedBy = group.StoreOf(service);
             }
 
             if (attempts > 0)
@@ -86,7 +93,11 @@ internal sealed class OperationExecutor(
             try
             {
                 T value;
-                if (operation.IsVoid)
+                if (fencedBy is not null)
+                {
+                    value = await operation.InvokeFencedAsync(fencedBy, group.FenceFor(state.Epoch, service), linked?.Token ?? deadline);
+                }
+                else if (operation.IsVoid)
                 {
                     var done = operation.InvokeVoidAsync(service.Backend, linked?.Token ?? deadline);
                     if (!done.IsCompletedSuccessfully)
@@ -128,6 +139,20 @@ internal sealed class OperationExecutor(
                 }
 
                 failure = new CacheBackendException(CacheFailureKind.Timeout, OperationOutcome.Unknown, $"{service.Id} did not answer within timeout_threshold_ms = {current.TimeoutThresholdMs}");
+            }
+            catch (GroupFencedException fenced) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Nothing was written: the backup's record says the group moved on (or lost its copy).
+                // Follow it (or restore it) and try again on whoever serves then.
+                if (attempts < current.MaxFailoverAttempts + registry.All.Count && await group.ResolveFenceAsync(service, cancellationToken))
+                {
+                    lastFailed = null;
+                    continue;
+                }
+
+                throw new CacheOperationException(
+                    $"{operation.Name} was refused by '{service.Id}': {fenced.Message} It was not applied.",
+                    OperationOutcome.NotApplied, fenced.Kind, attempts, fenced);
             }
             catch (CacheBackendException ex) when (!cancellationToken.IsCancellationRequested)
             {

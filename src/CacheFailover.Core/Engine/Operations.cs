@@ -1,4 +1,5 @@
 using CacheFailover.Backends;
+using CacheFailover.Group;
 
 namespace CacheFailover.Engine;
 
@@ -31,6 +32,9 @@ internal interface IEngineOperation<T>
 
     /// <summary>What a void operation answers when it succeeded.</summary>
     T VoidResult { get; }
+
+    /// <summary>A write to a backup of a group: journaled and applied by the backup only while its record matches <paramref name="fence"/>.</summary>
+    ValueTask<T> InvokeFencedAsync(IGroupStore store, GroupFence fence, CancellationToken cancellationToken);
 }
 
 /// <summary>What an operation returns to its caller: the value alone, or the value and its route.</summary>
@@ -68,6 +72,8 @@ internal readonly struct GetOperation(string key) : IEngineOperation<byte[]?>
     public byte[]? VoidResult => default;
 
     public ValueTask InvokeVoidAsync(ICacheBackend backend, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+    public ValueTask<byte[]?> InvokeFencedAsync(IGroupStore store, GroupFence fence, CancellationToken cancellationToken) => throw new NotSupportedException("A read is never fenced.");
 }
 
 internal readonly struct ExistsOperation(string key) : IEngineOperation<bool>
@@ -87,6 +93,8 @@ internal readonly struct ExistsOperation(string key) : IEngineOperation<bool>
     public bool VoidResult => default;
 
     public ValueTask InvokeVoidAsync(ICacheBackend backend, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+    public ValueTask<bool> InvokeFencedAsync(IGroupStore store, GroupFence fence, CancellationToken cancellationToken) => throw new NotSupportedException("A read is never fenced.");
 }
 
 /// <summary>SET to an absolute value: repeating it leaves the same value, so it is safe to retry.</summary>
@@ -107,6 +115,14 @@ internal readonly struct SetOperation(string key, ReadOnlyMemory<byte> value, Ti
     public ValueTask InvokeVoidAsync(ICacheBackend backend, CancellationToken cancellationToken) => backend.SetAsync(key, value, timeToLive, cancellationToken);
 
     public ValueTask<bool> InvokeAsync(ICacheBackend backend, CancellationToken cancellationToken) => throw new NotSupportedException("SET is void: the executor calls InvokeVoidAsync.");
+
+    public ValueTask<bool> InvokeFencedAsync(IGroupStore store, GroupFence fence, CancellationToken cancellationToken) => Stored(store.SetFencedAsync(fence, key, value, timeToLive, cancellationToken));
+
+    private static async ValueTask<bool> Stored(ValueTask pending)
+    {
+        await pending;
+        return true;
+    }
 }
 
 /// <summary>DELETE: repeating it leaves the key deleted, so it is safe to retry (its "existed" answer then describes the last attempt).</summary>
@@ -127,4 +143,6 @@ internal readonly struct DeleteOperation(string key) : IEngineOperation<bool>
     public bool VoidResult => default;
 
     public ValueTask InvokeVoidAsync(ICacheBackend backend, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+    public ValueTask<bool> InvokeFencedAsync(IGroupStore store, GroupFence fence, CancellationToken cancellationToken) => store.DeleteFencedAsync(fence, key, cancellationToken);
 }

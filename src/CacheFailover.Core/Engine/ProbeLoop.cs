@@ -18,6 +18,7 @@ internal sealed class ProbeLoop(
     FailoverCoordinator failover,
     DegradationWatcher degradation,
     RecoveryCoordinator recovery,
+    GroupCoordinator group,
     EngineOptions options,
     TimeProvider time,
     ILogger logger) : IDisposable
@@ -108,8 +109,12 @@ internal sealed class ProbeLoop(
             probes[i] = prober.ProbeAsync(services[i], cancellationToken);
         }
 
-        await Task.WhenAll(probes);
+        // The group's record first (announcements can be missed): this round judges the services
+        // the group serves from now.
+        await Task.WhenAll([.. probes, group.RefreshAsync(cancellationToken)]);
         await EvaluateAsync(options.Current, cancellationToken);
+        // Not awaited: a hung service must not hold the next round.
+        _ = group.HeartbeatAsync(CancellationToken.None);
         RoundCompleted?.Invoke(Sender, EventArgs.Empty);
     }
 
@@ -176,6 +181,7 @@ internal sealed class ProbeLoop(
             }
         }
 
+        await recovery.TryTakeOverAsync(cancellationToken);
         await recovery.TryAutoRecoverAsync(cancellationToken);
     }
 }

@@ -1,4 +1,5 @@
 using CacheFailover.Backends;
+using CacheFailover.Group;
 using CacheFailover.Journal;
 using CacheFailover.Options;
 using CacheFailover.Services;
@@ -17,6 +18,7 @@ internal sealed class RecoveryCoordinator(
     FailbackJournal journal,
     ServiceProber prober,
     BackupCleanup cleanup,
+    GroupCoordinator group,
     FailoverEvents events,
     FailoverMetrics metrics,
     EngineOptions options,
@@ -65,6 +67,29 @@ internal sealed class RecoveryCoordinator(
     }
 
     /// <summary>
+    /// Takes over a recovery another member of the group began and has not finished within
+    /// <see cref="EngineTimings.RemoteRecoveryTakeoverAfter"/> probe intervals (it may have died):
+    /// every step of a recovery can be repeated. Called after each health round.
+    /// </summary>
+    public async Task TryTakeOverAsync(CancellationToken cancellationToken)
+    {
+        if (controller.RemoteSwitchSince is not { } since)
+        {
+            return;
+        }
+
+        var current = options.Current;
+        var patience = TimeSpan.FromSeconds(Math.Max(EngineTimings.RemoteRecoveryTakeoverFloor.TotalSeconds, current.HealthCheckIntervalSeconds * EngineTimings.RemoteRecoveryTakeoverAfter));
+        if (time.GetElapsedTime(since) < patience || !controller.TryAbandonRemoteSwitch())
+        {
+            return;
+        }
+
+        var leader = group.Record?.DecidedBy;
+        await RecoverAsync(manual: false, $"took over the recovery member {leader?.MemberId ?? "?"} began and did not finish within {patience.TotalSeconds} s", flushDirtyPrimary: false, cancellationToken);
+    }
+
+    /// <summary>
     /// Switches back to the primary. The primary is probed first and the request is refused (with
     /// the reason, nothing changed) when it does not answer or cannot store a value, or when it is
     /// dirty and <paramref name="flushDirtyPrimary"/> is false.
@@ -103,43 +128,88 @@ internal sealed class RecoveryCoordinator(
         var decided = time.GetTimestamp();
         var startedAt = time.GetUtcNow();
         var trigger = manual ? FailoverTrigger.Manual : LastFailoverTrigger();
+        var backup = state.Active;
+        var failedOver = group.Record;
+        var claimed = false;
         var flushed = false;
-        var invalidated = new List<string>();
+        var invalidated = new HashSet<string>(StringComparer.Ordinal);
         var taken = new List<string>();
         try
         {
+            // Reconcile while the backup keeps serving: the keys journaled so far, by this member and
+            // (on the backup) by every member of the group...
+            var (journaled, overflow) = await group.ReadJournalsAsync(group.JournalSoFar, cancellationToken);
+            if (overflow is not null)
+            {
+                journal.MarkDirty(overflow);
+            }
+
             if (journal.PrimaryDirty)
             {
+                if (!flushDirtyPrimary)
+                {
+                    throw new PrimaryDirtyException($"the primary '{primary.Id}' is dirty ({journal.DirtyReason}); it may hold values older than the backup's. Recover with flush_dirty_primary = true to flush it first.");
+                }
+
                 await primary.Backend.FlushAsync(cancellationToken);
                 journal.MarkReconciled();
                 flushed = true;
             }
 
-            // Reconcile while the backup keeps serving: full batches go now...
-            while (journal.PendingKeys >= current.InvalidationBatchSize)
+            // Whole batches only: the rest waits for the sealed step, which then has little to do
+            // while writers wait.
+            var local = journal.TakeBatch(int.MaxValue);
+            taken.AddRange(local);
+            var early = journaled.Concat(local).Distinct(StringComparer.Ordinal).ToList();
+            var deferred = early.Count % current.InvalidationBatchSize;
+            await InvalidateNewAsync(primary, early.GetRange(0, early.Count - deferred), invalidated, current, cancellationToken);
+            var held = early.GetRange(early.Count - deferred, deferred);
+
+            // ...then the group's record says "recovering", on the backup: from then on the backup
+            // refuses every member's fenced writes (they wait), so its journal sets are complete (F2)...
+            var recovering = group.Propose(FailoverStatus.Recovering, state.Epoch, backup, primary, reason, trigger, group.JournalSoFar, journal.DirtyReason);
+            var (claim, claimError) = await group.ClaimAsync(recovering, backup, cancellationToken);
+            if (claim != ClaimOutcome.Won)
             {
-                var batch = journal.TakeBatch(current.InvalidationBatchSize);
-                taken.AddRange(batch);
-                await InvalidateOnPrimaryAsync(primary, batch, current, cancellationToken);
-                invalidated.AddRange(batch);
+                throw new RecoveryClaimException($"the group's record could not be changed: {claimError}", claim);
             }
 
-            // ...then the journal is sealed, so that no write can reach the backup unrecorded, and the
-            // last keys (and any written meanwhile) go just before the switch. Writers wait meanwhile.
+            claimed = true;
+
+            // ...and this member's journal is sealed, so that no write can reach the backup unrecorded.
+            // The keys journaled meanwhile go just before the switch.
+            var (complete, lateOverflow) = await group.ReadJournalsAsync(recovering.Journal, cancellationToken);
+            if (lateOverflow is not null && !flushed)
+            {
+                journal.MarkDirty(lateOverflow);
+                throw new PrimaryDirtyException($"the primary '{primary.Id}' became dirty during the recovery ({lateOverflow}); recover with flush_dirty_primary = true to flush it first.");
+            }
+
             var rest = controller.SealJournalForFinalSwitch();
             taken.AddRange(rest);
-            for (var i = 0; i < rest.Count; i += current.InvalidationBatchSize)
-            {
-                var batch = rest.GetRange(i, Math.Min(current.InvalidationBatchSize, rest.Count - i));
-                await InvalidateOnPrimaryAsync(primary, batch, current, cancellationToken);
-                invalidated.AddRange(batch);
-            }
+            await InvalidateNewAsync(primary, [.. held, .. complete, .. rest], invalidated, current, cancellationToken);
         }
-        catch (Exception ex) when (ex is CacheBackendException or OperationCanceledException)
+        catch (Exception ex) when (ex is CacheBackendException or OperationCanceledException or PrimaryDirtyException or RecoveryClaimException)
         {
             // Nothing may be lost: every key taken goes back (invalidating again is harmless), and the backup keeps serving.
             journal.Restore(taken);
             controller.AbortSwitch();
+            if (ex is RecoveryClaimException { Outcome: ClaimOutcome.Lost })
+            {
+                group.AdoptPending();
+            }
+
+            if (claimed && failedOver is not null)
+            {
+                // The group goes back to failed over, so that members write again (a new version: records never go back).
+                group.Publish(failedOver with { Version = group.Record!.Version + 1, DecidedBy = group.Me, DecidedAt = time.GetUtcNow(), DirtyReason = journal.DirtyReason });
+            }
+
+            if (ex is PrimaryDirtyException or RecoveryClaimException)
+            {
+                return Refuse(ex.Message, verification);
+            }
+
             var error = $"reconciling the failback journal on '{primary.Id}' failed: {Describe(ex)}; the backup keeps serving.";
             var failedEvent = new FailoverEvent(events.NextId(), FailoverEventKind.Recovery, controller.Current.Epoch, trigger, state.Active.Id, null, reason, startedAt, null, time.GetElapsedTime(decided), false, error, invalidated.Count, !manual);
             metrics.Recovery(false);
@@ -149,18 +219,46 @@ internal sealed class RecoveryCoordinator(
         }
 
         var next = controller.CompleteRecovery(primary, manual, current);
+        var recovered = group.Propose(FailoverStatus.Recovered, next.Epoch, primary, null, reason, trigger, [], null);
+        if ((await group.ClaimAsync(recovered, primary, CancellationToken.None)).Outcome != ClaimOutcome.Won)
+        {
+            // The primary serves this member already; the others learn it from whichever service takes the record.
+            group.Publish(recovered);
+        }
+
+        _ = group.DropJournalsAsync(failedOver?.Journal ?? []);
         primary.Health.ForgetRecentSamples();
         metrics.Recovery(true);
         metrics.InvalidatedKeys(invalidated.Count);
         _lastInvalidation = time.GetElapsedTime(decided);
         Interlocked.Add(ref _invalidatedTotal, invalidated.Count);
-        var recovered = new FailoverEvent(events.NextId(), FailoverEventKind.Recovery, next.Epoch, trigger, state.Active.Id, primary.Id, reason, startedAt, null, time.GetElapsedTime(decided), true, null, invalidated.Count, !manual);
+        var recoveredEvent = new FailoverEvent(events.NextId(), FailoverEventKind.Recovery, next.Epoch, trigger, state.Active.Id, primary.Id, reason, startedAt, null, time.GetElapsedTime(decided), true, null, invalidated.Count, !manual);
         Log.Recovered(logger, primary.Id, next.Epoch, invalidated.Count);
-        events.Record(recovered);
+        events.Record(recoveredEvent);
         cleanup.Schedule(registry.All.Where(s => !s.IsPrimary), invalidated);
-        return new RecoveryResult(true, verification, invalidated.Count, flushed, recovered, null);
+        return new RecoveryResult(true, verification, invalidated.Count, flushed, recoveredEvent, null);
 
         static RecoveryResult Refuse(string why, IReadOnlyList<ProbeResult> probes) => new(false, probes, 0, false, null, why);
+    }
+
+    /// <summary>Invalidates on the primary, in batches, the keys of <paramref name="keys"/> not invalidated yet (adding them to <paramref name="invalidated"/>).</summary>
+    private async Task InvalidateNewAsync(CacheService primary, List<string> keys, HashSet<string> invalidated, FailoverOptions current, CancellationToken cancellationToken)
+    {
+        var fresh = keys.Where(invalidated.Add).ToList();
+        for (var i = 0; i < fresh.Count; i += current.InvalidationBatchSize)
+        {
+            var batch = fresh.GetRange(i, Math.Min(current.InvalidationBatchSize, fresh.Count - i));
+            try
+            {
+                await InvalidateOnPrimaryAsync(primary, batch, current, cancellationToken);
+            }
+            catch
+            {
+                // Not invalidated after all: a retried recovery must send them again.
+                invalidated.ExceptWith(fresh.Skip(i));
+                throw;
+            }
+        }
     }
 
     private async Task InvalidateOnPrimaryAsync(CacheService primary, List<string> batch, FailoverOptions current, CancellationToken cancellationToken)
@@ -201,4 +299,13 @@ internal sealed class RecoveryCoordinator(
         events.History.Query(1, kind: FailoverEventKind.Failover) is [var last] ? last.Trigger : FailoverTrigger.Manual;
 
     private static string Describe(Exception ex) => ex is CacheBackendException or TimeoutException ? ex.Message : ex.GetType().Name;
+}
+
+/// <summary>A recovery found the primary dirty only once it had begun (the group's journal overflowed).</summary>
+internal sealed class PrimaryDirtyException(string message) : Exception(message);
+
+/// <summary>A recovery could not claim the group's record (another member decided first, or the backup did not answer).</summary>
+internal sealed class RecoveryClaimException(string message, ClaimOutcome outcome) : Exception(message)
+{
+    public ClaimOutcome Outcome { get; } = outcome;
 }

@@ -128,6 +128,24 @@ internal sealed class FailbackJournal(int capacity)
         }
     }
 
+    /// <summary>Refuses further records, keeping the keys (another member of the group is switching back).</summary>
+    public void Seal()
+    {
+        lock (_lock)
+        {
+            _sealed = true;
+        }
+    }
+
+    /// <summary>Drops the pending keys without reconciling them: another member reconciled the group's journal, which holds them too.</summary>
+    public void Forget()
+    {
+        lock (_lock)
+        {
+            _keys.Clear();
+        }
+    }
+
     /// <summary>Accepts records again (after the switch, or after a failed one).</summary>
     public void Unseal()
     {

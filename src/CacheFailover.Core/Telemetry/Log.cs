@@ -55,4 +55,13 @@ internal static partial class Log
 
     [LoggerMessage(42, LogLevel.Information, "Service {ServiceId} unregistered.")]
     public static partial void ServiceUnregistered(ILogger logger, string serviceId);
+
+    [LoggerMessage(60, LogLevel.Warning, "Group {Group}: following member {MemberId} ({Host}, pid {Pid}): {Status} at epoch {Epoch}, '{ServingId}' serving: {Reason}")]
+    public static partial void GroupAdopted(ILogger logger, string group, string memberId, string host, int pid, string status, long epoch, string servingId, string reason);
+
+    [LoggerMessage(61, LogLevel.Warning, "Group {Group}: the record (version {Version}) names service '{ServingId}', which this member does not know; not followed.")]
+    public static partial void GroupUnknownService(ILogger logger, string group, long version, string servingId);
+
+    [LoggerMessage(62, LogLevel.Debug, "Group {Group}: {What} on '{ServiceId}' failed: {Error}")]
+    public static partial void GroupCallFailed(ILogger logger, string group, string what, string serviceId, string error);
 }

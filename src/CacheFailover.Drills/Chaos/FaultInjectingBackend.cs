@@ -1,4 +1,5 @@
 using CacheFailover.Backends;
+using CacheFailover.Group;
 
 namespace CacheFailover.Drills.Chaos;
 
@@ -11,7 +12,7 @@ namespace CacheFailover.Drills.Chaos;
 /// The fault is one immutable object swapped atomically, so a call sees either the old fault or
 /// the new one, never a mix, and the healthy path costs one volatile read.
 /// </remarks>
-public sealed class FaultInjectingBackend : ICacheBackend
+public sealed class FaultInjectingBackend : ICacheBackend, IGroupStoreProvider
 {
     private readonly ICacheBackend _inner;
     private readonly TimeProvider _timeProvider;
@@ -122,6 +123,11 @@ public sealed class FaultInjectingBackend : ICacheBackend
     }
 
     /// <inheritdoc />
+    /// <remarks>The group's calls meet the same refusals, flaps, latency and hangs as the cache's (not the every-Nth failures, which count cache calls).</remarks>
+    public IGroupStore? OpenGroupStore(string group)
+        => _inner is IGroupStoreProvider provider && provider.OpenGroupStore(group) is { } store ? new FaultInjectingGroupStore(store, GateAsync) : null;
+
+    /// <inheritdoc />
     public ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
         var fault = _fault;
@@ -202,6 +208,8 @@ public sealed class FaultInjectingBackend : ICacheBackend
         await BeforeCallAsync(fault, cancellationToken);
         await call();
     }
+
+    private ValueTask GateAsync(CancellationToken cancellationToken) => _fault is { } fault ? BeforeCallAsync(fault with { EveryNth = null }, cancellationToken) : ValueTask.CompletedTask;
 
     private async ValueTask BeforeCallAsync(Fault fault, CancellationToken cancellationToken)
     {

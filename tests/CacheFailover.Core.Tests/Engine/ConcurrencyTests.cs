@@ -183,5 +183,11 @@ public class ConcurrencyTests
         public bool VoidResult => false;
 
         public ValueTask InvokeVoidAsync(ICacheBackend backend, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public ValueTask<bool> InvokeFencedAsync(CacheFailover.Group.IGroupStore store, CacheFailover.Group.GroupFence fence, CancellationToken cancellationToken)
+        {
+            onCall();
+            throw new CacheBackendException(CacheFailureKind.Timeout, OperationOutcome.Unknown, "timed out after send");
+        }
     }
 }

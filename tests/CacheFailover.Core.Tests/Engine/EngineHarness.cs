@@ -123,8 +123,11 @@ internal sealed class EngineHarness : IAsyncDisposable
 /// Makes each call "take" <see cref="Latency"/> by advancing the fake clock inside the call, so the
 /// engine measures that latency without any real waiting.
 /// </summary>
-internal sealed class ClockAdvancingBackend(ICacheBackend inner, FakeTimeProvider time) : ICacheBackend
+internal sealed class ClockAdvancingBackend(ICacheBackend inner, FakeTimeProvider time) : ICacheBackend, CacheFailover.Group.IGroupStoreProvider
 {
+    /// <summary>Group calls pass straight through (the latency shim times cache calls only).</summary>
+    public CacheFailover.Group.IGroupStore? OpenGroupStore(string group) => (inner as CacheFailover.Group.IGroupStoreProvider)?.OpenGroupStore(group);
+
     public TimeSpan Latency { get; set; }
 
     /// <summary>Runs inside each InvalidateAsync call, before the keys are removed (to race the failback).</summary>

@@ -1,0 +1,604 @@
+using System.Globalization;
+using CacheFailover.Backends;
+using CacheFailover.Group;
+using CacheFailover.Services;
+using CacheFailover.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace CacheFailover.Engine;
+
+/// <summary>How a claim on the group's record ended.</summary>
+internal enum ClaimOutcome
+{
+    /// <summary>The record is this member's decision now.</summary>
+    Won,
+
+    /// <summary>Another member's decision got there first; it has been adopted (or will be, once the caller's switch ends).</summary>
+    Lost,
+
+    /// <summary>The decisive service could not take the record; nothing changed.</summary>
+    Unavailable,
+}
+
+/// <summary>
+/// This engine as a member of a failover group: it keeps the group's record on every reachable
+/// service, claims it for this member's decisions (a compare-and-set on the version, on the
+/// service the decision is about), follows the decisions of others (announced on pub/sub,
+/// re-read every probe round), heals services whose copy is older, fences writes to a backup
+/// with the epoch, and heartbeats what it has adopted.
+/// </summary>
+/// <remarks>
+/// A service whose backend keeps no group state has no store here: decisions about it are this
+/// member's alone, as before groups.
+/// </remarks>
+internal sealed class GroupCoordinator : IAsyncDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<CacheService, IGroupStore> _stores = [];
+    private readonly FailoverController _controller;
+    private readonly ServiceRegistry _registry;
+    private readonly FailoverEvents _events;
+    private readonly EngineOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private GroupRecord? _record;
+    private GroupRecord? _pending;
+    private DateTimeOffset? _lastRefreshAt;
+    private IReadOnlyList<string> _divergence = [];
+
+    public GroupCoordinator(FailoverGroupOptions group, FailoverController controller, ServiceRegistry registry, FailoverEvents events, EngineOptions options, TimeProvider time, ILogger logger)
+    {
+        Keys = new GroupKeys(group.Name);
+        Me = new GroupMemberIdentity(group.MemberId ?? DefaultMemberId(), Environment.MachineName, Environment.ProcessId);
+        CarriesTraffic = group.CarriesTraffic;
+        _controller = controller;
+        _registry = registry;
+        _events = events;
+        _options = options;
+        _time = time;
+        _logger = logger;
+    }
+
+    public GroupKeys Keys { get; }
+
+    public string Name => Keys.Group;
+
+    public GroupMemberIdentity Me { get; }
+
+    public bool CarriesTraffic { get; }
+
+    /// <summary>The newest record this member knows of.</summary>
+    public GroupRecord? Record
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _record;
+            }
+        }
+    }
+
+    /// <summary>The journal sets of the failover in progress (carried over by a cascade), empty when the primary serves.</summary>
+    public IReadOnlyList<JournalLocation> JournalSoFar => Record is { Status: FailoverStatus.FailedOver or FailoverStatus.Recovering or FailoverStatus.FailingOver } record ? record.Journal : [];
+
+    public void Attach(CacheService service)
+    {
+        if (service.Backend is not IGroupStoreProvider provider || provider.OpenGroupStore(Name) is not { } store)
+        {
+            return;
+        }
+
+        store.RecordAnnounced += version => OnAnnounced(service, version);
+        lock (_lock)
+        {
+            _stores[service] = store;
+        }
+    }
+
+    public async ValueTask DetachAsync(CacheService service)
+    {
+        IGroupStore? store;
+        lock (_lock)
+        {
+            _stores.Remove(service, out store);
+        }
+
+        if (store is not null)
+        {
+            await store.DisposeAsync();
+        }
+    }
+
+    public IGroupStore? StoreOf(CacheService service)
+    {
+        lock (_lock)
+        {
+            return _stores.GetValueOrDefault(service);
+        }
+    }
+
+    /// <summary>What a write to <paramref name="service"/> at <paramref name="epoch"/> carries so that the service refuses it once the group moved on.</summary>
+    public GroupFence FenceFor(long epoch, CacheService service) => new(epoch, service.Id, _options.Current.JournalCapacity);
+
+    /// <summary>The record this member proposes next: one version after the newest it knows.</summary>
+    public GroupRecord Propose(FailoverStatus status, long epoch, CacheService serving, CacheService? target, string reason, FailoverTrigger trigger, IReadOnlyList<JournalLocation> journal, string? dirtyReason)
+        => new((Record?.Version ?? 0) + 1, epoch, status, serving.Id, target?.Id, reason, trigger, Me, _time.GetUtcNow(), journal, dirtyReason);
+
+    /// <summary>
+    /// Claims the record for <paramref name="next"/> on <paramref name="decisive"/> (the service the
+    /// decision hands traffic to, or takes it from), then spreads it to the other services without
+    /// waiting. Lost when that service already holds this version or a newer one.
+    /// </summary>
+    public async Task<(ClaimOutcome Outcome, string? Error)> ClaimAsync(GroupRecord next, CacheService decisive, CancellationToken cancellationToken = default)
+    {
+        var store = StoreOf(decisive);
+        if (store is null)
+        {
+            Remember(next);
+            return (ClaimOutcome.Won, null);
+        }
+
+        bool won;
+        try
+        {
+            won = await WithDeadlineAsync(store.TryWriteRecordAsync(next, cancellationToken), cancellationToken);
+        }
+        catch (Exception ex) when (ex is CacheBackendException or OperationCanceledException)
+        {
+            return (ClaimOutcome.Unavailable, $"'{decisive.Id}' could not record the group's decision: {ex.Message}");
+        }
+
+        if (!won)
+        {
+            GroupRecord? theirs = null;
+            try
+            {
+                theirs = await WithDeadlineAsync(store.ReadRecordAsync(cancellationToken), cancellationToken);
+            }
+            catch (Exception ex) when (ex is CacheBackendException or OperationCanceledException)
+            {
+                Log.GroupCallFailed(_logger, Name, "reading the record after a lost claim", decisive.Id, ex.Message);
+            }
+
+            lock (_lock)
+            {
+                // Adopted when the caller's switch has ended (AdoptPending).
+                _pending = theirs;
+            }
+
+            return (ClaimOutcome.Lost, theirs is null
+                ? $"another member of group '{Name}' changed the record on '{decisive.Id}' first."
+                : $"member {theirs.DecidedBy.MemberId} ({theirs.DecidedBy.Host}, pid {theirs.DecidedBy.Pid}) decided first: {theirs.Status.ToWireName()} at epoch {theirs.Epoch}, '{theirs.ServingServiceId}' serving ({theirs.Reason}).");
+        }
+
+        Remember(next);
+        _ = SpreadAsync(next, decisive);
+        return (ClaimOutcome.Won, null);
+    }
+
+    /// <summary>Makes <paramref name="record"/> this member's and writes it to every service that holds an older copy, without waiting (when a claim could not be made on the decisive service).</summary>
+    public void Publish(GroupRecord record)
+    {
+        Remember(record);
+        _ = SpreadAsync(record, except: null);
+    }
+
+    /// <summary>Every key in the journal sets at <paramref name="locations"/>, and the first overflow found (I5); throws when a set cannot be read.</summary>
+    public async Task<(List<string> Keys, string? Overflow)> ReadJournalsAsync(IReadOnlyList<JournalLocation> locations, CancellationToken cancellationToken)
+    {
+        var keys = new List<string>();
+        string? overflow = null;
+        foreach (var location in locations)
+        {
+            if (_registry.Find(location.ServiceId) is not { } service || StoreOf(service) is not { } store)
+            {
+                throw new CacheBackendException(CacheFailureKind.Connection, OperationOutcome.NotApplied, $"the group's journal for epoch {location.Epoch} is on '{location.ServiceId}', which this member cannot read (not registered here, or it keeps no group state)");
+            }
+
+            var contents = await WithDeadlineAsync(store.ReadJournalAsync(location.Epoch, cancellationToken), cancellationToken);
+            keys.AddRange(contents.Keys);
+            if (contents.Overflowed)
+            {
+                overflow ??= $"the group's journal on '{location.ServiceId}' for epoch {location.Epoch} overflowed journal_capacity";
+            }
+        }
+
+        return (keys, overflow);
+    }
+
+    /// <summary>Drops the journal sets at <paramref name="locations"/> once the primary has been reconciled, without failing.</summary>
+    public async Task DropJournalsAsync(IReadOnlyList<JournalLocation> locations)
+    {
+        foreach (var location in locations)
+        {
+            if (_registry.Find(location.ServiceId) is { } service && StoreOf(service) is { } store)
+            {
+                await BestEffortAsync(service, "dropping a journal set", store.DropJournalAsync(location.Epoch, CancellationToken.None), CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>After a lost claim, once the caller's switch has ended: follows the record that won.</summary>
+    public void AdoptPending()
+    {
+        GroupRecord? pending;
+        lock (_lock)
+        {
+            pending = _pending;
+            _pending = null;
+        }
+
+        if (pending is not null)
+        {
+            Adopt(pending);
+        }
+    }
+
+    /// <summary>
+    /// Reads the record on every service (each within the probe timeout), follows the newest, and
+    /// writes it to the services holding an older copy or none. Called on start and every probe round.
+    /// </summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken = default)
+    {
+        var stores = Stores();
+        var reads = stores.Select(pair => ReadAsync(pair.Key, pair.Value, cancellationToken)).ToArray();
+        var copies = await Task.WhenAll(reads);
+        var newest = copies.Select(c => c.Record).OfType<GroupRecord>().MaxBy(r => r.Version);
+        if (newest is not null)
+        {
+            Adopt(newest);
+        }
+
+        var known = Record;
+        var divergence = new List<string>();
+        foreach (var (service, record, error) in copies)
+        {
+            if (error is not null)
+            {
+                divergence.Add($"'{service.Id}' unreachable ({error})");
+                continue;
+            }
+
+            if (known is not null && (record is null || record.Version < known.Version))
+            {
+                _ = HealAsync(service, known);
+            }
+        }
+
+        if (known is not null && stores.Count > 0 && _registry.Find(known.ServingServiceId) is { } serving && copies.FirstOrDefault(c => c.Service == serving).Error is { } servingError)
+        {
+            divergence.Add($"the record's serving service '{serving.Id}' is unreachable from this member ({servingError}): members that reach it may serve a different dataset");
+        }
+
+        lock (_lock)
+        {
+            _lastRefreshAt = _time.GetUtcNow();
+            _divergence = divergence;
+        }
+    }
+
+    /// <summary>
+    /// A fenced write was refused by <paramref name="service"/>: follows its newer record, or gives it
+    /// this member's record when its own copy is older (a restarted cache). False when neither applies.
+    /// </summary>
+    public async Task<bool> ResolveFenceAsync(CacheService service, CancellationToken cancellationToken)
+    {
+        var store = StoreOf(service);
+        if (store is null)
+        {
+            return false;
+        }
+
+        var copy = await ReadAsync(service, store, cancellationToken);
+        var known = Record;
+        if (copy.Record is { } theirs && (known is null || theirs.Version > known.Version))
+        {
+            return Adopt(theirs);
+        }
+
+        if (known is not null && (copy.Record is null || copy.Record.Version < known.Version))
+        {
+            return await HealAsync(service, known);
+        }
+
+        return false;
+    }
+
+    /// <summary>Writes this member's heartbeat (what it follows) on every service, without failing.</summary>
+    public async Task HeartbeatAsync(CancellationToken cancellationToken = default)
+    {
+        var state = _controller.Current;
+        var member = new GroupMember(Me, CarriesTraffic, Record?.Version ?? 0, state.Epoch, state.Active.Id, _time.GetUtcNow());
+        var writes = Stores().Select(pair => BestEffortAsync(pair.Key, "writing the heartbeat", pair.Value.WriteMemberAsync(member, cancellationToken), cancellationToken));
+        await Task.WhenAll(writes);
+    }
+
+    /// <summary>
+    /// Waits until every live member follows version <paramref name="version"/>, at most
+    /// <paramref name="timeout"/>; returns the members that do not yet.
+    /// </summary>
+    public async Task<IReadOnlyList<GroupMember>> WaitForAdoptionAsync(long version, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var deadline = _time.GetTimestamp() + (long)(timeout.TotalSeconds * _time.TimestampFrequency);
+        while (true)
+        {
+            var lagging = (await ReadMembersAsync(cancellationToken)).Where(m => IsLive(m) && m.Identity.MemberId != Me.MemberId && m.AdoptedVersion < version).ToList();
+            if (lagging.Count == 0 || _time.GetTimestamp() >= deadline)
+            {
+                return lagging;
+            }
+
+            await Task.Delay(EngineTimings.GroupAdoptionPoll, _time, cancellationToken);
+        }
+    }
+
+    /// <summary>Every member's newest heartbeat, over all reachable services.</summary>
+    public async Task<IReadOnlyList<GroupMember>> ReadMembersAsync(CancellationToken cancellationToken = default)
+    {
+        var reads = Stores().Select(async pair =>
+        {
+            try
+            {
+                return await WithDeadlineAsync(pair.Value.ReadMembersAsync(cancellationToken), cancellationToken);
+            }
+            catch (Exception ex) when (ex is CacheBackendException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                return (IReadOnlyList<GroupMember>)[];
+            }
+        });
+        var all = await Task.WhenAll(reads);
+        return [.. all.SelectMany(m => m).GroupBy(m => m.Identity.MemberId).Select(g => g.MaxBy(m => m.HeartbeatAt)!).OrderBy(m => m.Identity.MemberId, StringComparer.Ordinal)];
+    }
+
+    /// <summary>A member whose heartbeat is younger than <see cref="EngineTimings.MemberLostAfter"/> probe intervals (at least the floor).</summary>
+    public bool IsLive(GroupMember member) => _time.GetUtcNow() - member.HeartbeatAt <= LostAfter;
+
+    public TimeSpan LostAfter => TimeSpan.FromSeconds(Math.Max(EngineTimings.MemberLostFloor.TotalSeconds, _options.Current.HealthCheckIntervalSeconds * EngineTimings.MemberLostAfter));
+
+    /// <summary>The group as this member sees it, for the status tool.</summary>
+    public async Task<GroupSnapshot> SnapshotAsync(CancellationToken cancellationToken = default)
+    {
+        var members = await ReadMembersAsync(cancellationToken);
+        var record = Record;
+        IReadOnlyList<string> divergence;
+        DateTimeOffset? refreshed;
+        lock (_lock)
+        {
+            divergence = _divergence;
+            refreshed = _lastRefreshAt;
+        }
+
+        var views = members.Select(m => new GroupMemberSnapshot(
+            m.Identity.MemberId,
+            m.Identity.Host,
+            m.Identity.Pid,
+            m.CarriesTraffic,
+            m.AdoptedVersion,
+            m.AdoptedEpoch,
+            m.ServingServiceId,
+            m.HeartbeatAt,
+            Live: IsLive(m),
+            Lagging: record is not null && m.AdoptedVersion < record.Version,
+            IsThisMember: m.Identity.MemberId == Me.MemberId)).ToArray();
+        return new GroupSnapshot(Name, Me.MemberId, CarriesTraffic, record, views, divergence, refreshed);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        IGroupStore[] stores;
+        lock (_lock)
+        {
+            stores = [.. _stores.Values];
+            _stores.Clear();
+        }
+
+        foreach (var store in stores)
+        {
+            await store.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Follows <paramref name="theirs"/> when it is newer than what this member knows: the
+    /// controller takes its status, epoch and serving service, and the change is recorded as an
+    /// event attributed to the member that decided. False when it is not newer or cannot be followed yet.
+    /// </summary>
+    public bool Adopt(GroupRecord theirs)
+    {
+        lock (_lock)
+        {
+            if (_record is { } known && theirs.Version <= known.Version)
+            {
+                return false;
+            }
+        }
+
+        if (theirs.DecidedBy.MemberId == Me.MemberId && theirs.Epoch <= _controller.Current.Epoch)
+        {
+            // This member's own decision (read back, or from before a restart with the same id).
+            Remember(theirs);
+            return true;
+        }
+
+        if (_registry.Find(theirs.ServingServiceId) is not { } serving)
+        {
+            Log.GroupUnknownService(_logger, Name, theirs.Version, theirs.ServingServiceId);
+            return false;
+        }
+
+        var before = _controller.Current;
+        if (!_controller.TryAdopt(theirs.Status, theirs.Epoch, serving, theirs.Trigger == FailoverTrigger.Manual))
+        {
+            return false;
+        }
+
+        Remember(theirs);
+        Log.GroupAdopted(_logger, Name, theirs.DecidedBy.MemberId, theirs.DecidedBy.Host, theirs.DecidedBy.Pid, theirs.Status.ToWireName(), theirs.Epoch, theirs.ServingServiceId, theirs.Reason);
+        if (before.Active != serving)
+        {
+            var kind = serving.IsPrimary ? FailoverEventKind.Recovery : FailoverEventKind.Failover;
+            _events.Record(new FailoverEvent(
+                _events.NextId(), kind, theirs.Epoch, theirs.Trigger, before.Active.Id, serving.Id, theirs.Reason, theirs.DecidedAt, null, TimeSpan.Zero, true, null, 0, theirs.Trigger != FailoverTrigger.Manual)
+            {
+                DecidedBy = theirs.DecidedBy,
+            });
+        }
+
+        _ = HeartbeatAsync();
+        return true;
+    }
+
+    private void OnAnnounced(CacheService service, long version)
+    {
+        if (Record is { } known && version <= known.Version)
+        {
+            return;
+        }
+
+        _ = FollowAsync();
+
+        async Task FollowAsync()
+        {
+            if (StoreOf(service) is not { } store)
+            {
+                return;
+            }
+
+            var copy = await ReadAsync(service, store, CancellationToken.None);
+            if (copy.Record is { } record)
+            {
+                Adopt(record);
+            }
+        }
+    }
+
+    private void Remember(GroupRecord record)
+    {
+        lock (_lock)
+        {
+            if (_record is null || record.Version > _record.Version)
+            {
+                _record = record;
+            }
+        }
+    }
+
+    private List<KeyValuePair<CacheService, IGroupStore>> Stores()
+    {
+        lock (_lock)
+        {
+            return [.. _stores];
+        }
+    }
+
+    private async Task<(CacheService Service, GroupRecord? Record, string? Error)> ReadAsync(CacheService service, IGroupStore store, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (service, await WithDeadlineAsync(store.ReadRecordAsync(cancellationToken), cancellationToken), null);
+        }
+        catch (Exception ex) when (ex is CacheBackendException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            Log.GroupCallFailed(_logger, Name, "reading the record", service.Id, ex.Message);
+            return (service, null, ex.Message);
+        }
+    }
+
+    private async Task SpreadAsync(GroupRecord record, CacheService? except)
+    {
+        var writes = Stores().Where(pair => pair.Key != except).Select(pair => HealAsync(pair.Key, record));
+        await Task.WhenAll(writes);
+        await HeartbeatAsync();
+    }
+
+    private async Task<bool> HealAsync(CacheService service, GroupRecord record)
+    {
+        if (StoreOf(service) is not { } store)
+        {
+            return false;
+        }
+
+        try
+        {
+            return await WithDeadlineAsync(store.TryWriteRecordAsync(record, CancellationToken.None), CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is CacheBackendException or OperationCanceledException)
+        {
+            Log.GroupCallFailed(_logger, Name, "writing the record", service.Id, ex.Message);
+            return false;
+        }
+    }
+
+    private async Task BestEffortAsync(CacheService service, string what, ValueTask call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WithDeadlineAsync(AsBool(call), cancellationToken);
+        }
+        catch (Exception ex) when (ex is CacheBackendException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            Log.GroupCallFailed(_logger, Name, what, service.Id, ex.Message);
+        }
+    }
+
+    /// <summary>Every group call is bounded by the probe timeout: the caches are the medium, and a hung one must not hold a decision.</summary>
+    private async ValueTask<T> WithDeadlineAsync<T>(ValueTask<T> pending, CancellationToken cancellationToken)
+    {
+        if (pending.IsCompletedSuccessfully)
+        {
+            return pending.Result;
+        }
+
+        var task = pending.AsTask();
+        try
+        {
+            return await task.WaitAsync(_options.Current.HealthCheckTimeout, _time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            ServiceProber.ObserveLater(task);
+            throw new CacheBackendException(CacheFailureKind.Timeout, OperationOutcome.Unknown, string.Create(CultureInfo.InvariantCulture, $"no answer within health_check_timeout_seconds = {_options.Current.HealthCheckTimeoutSeconds}"));
+        }
+    }
+
+    private static async ValueTask<bool> AsBool(ValueTask pending)
+    {
+        await pending;
+        return true;
+    }
+
+    private static string DefaultMemberId() =>
+        string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName}-{Environment.ProcessId}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3))}");
+}
+
+/// <summary>One member as the status tool shows it.</summary>
+public sealed record GroupMemberSnapshot(
+    string MemberId,
+    string Host,
+    int Pid,
+    bool CarriesTraffic,
+    long AdoptedVersion,
+    long AdoptedEpoch,
+    string ServingServiceId,
+    DateTimeOffset LastHeartbeat,
+    bool Live,
+    bool Lagging,
+    bool IsThisMember);
+
+/// <summary>The failover group as one member sees it.</summary>
+/// <param name="Name">The group's name.</param>
+/// <param name="MemberId">This member.</param>
+/// <param name="CarriesTraffic">Whether this member carries application traffic.</param>
+/// <param name="Record">The newest record this member knows, or null when the group has none yet.</param>
+/// <param name="Members">Every member's last heartbeat.</param>
+/// <param name="Divergence">Why this member may see the group differently from others (unreachable services), empty when nothing suggests it.</param>
+/// <param name="LastRefreshAt">When this member last read the record from the services.</param>
+public sealed record GroupSnapshot(
+    string Name,
+    string MemberId,
+    bool CarriesTraffic,
+    GroupRecord? Record,
+    IReadOnlyList<GroupMemberSnapshot> Members,
+    IReadOnlyList<string> Divergence,
+    DateTimeOffset? LastRefreshAt);

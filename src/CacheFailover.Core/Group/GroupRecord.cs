@@ -1,0 +1,114 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CacheFailover.Engine;
+
+namespace CacheFailover.Group;
+
+/// <summary>Who a member is: its id, and the host and process it runs in.</summary>
+public sealed record GroupMemberIdentity(string MemberId, string Host, int Pid);
+
+/// <summary>Where part of the failback journal lives: the set on <paramref name="ServiceId"/> for the writes of <paramref name="Epoch"/>.</summary>
+public sealed record JournalLocation(string ServiceId, long Epoch);
+
+/// <summary>
+/// The failover group's one decision, kept on every reachable service of the group. Changed only
+/// by a compare-and-set on <see cref="Version"/>: a store accepts a record only when its own copy
+/// is older, so two members deciding at once cannot both win on the same service.
+/// </summary>
+/// <param name="Version">Grows by one with every change of the record (the compare-and-set key).</param>
+/// <param name="Epoch">The engine's epoch: grows by one with every switch of the serving service (I3).</param>
+/// <param name="Status">The group's status.</param>
+/// <param name="ServingServiceId">The service every member serves from.</param>
+/// <param name="TargetServiceId">While recovering, the primary being switched back to.</param>
+/// <param name="Reason">Why, in the decider's words.</param>
+/// <param name="Trigger">What triggered the decision.</param>
+/// <param name="DecidedBy">Which member decided.</param>
+/// <param name="DecidedAt">When.</param>
+/// <param name="Journal">Every journal set to reconcile on the primary before it serves again.</param>
+/// <param name="DirtyReason">Why the primary must be flushed before it serves again, or null.</param>
+public sealed record GroupRecord(
+    long Version,
+    long Epoch,
+    FailoverStatus Status,
+    string ServingServiceId,
+    string? TargetServiceId,
+    string Reason,
+    FailoverTrigger Trigger,
+    GroupMemberIdentity DecidedBy,
+    DateTimeOffset DecidedAt,
+    IReadOnlyList<JournalLocation> Journal,
+    string? DirtyReason)
+{
+    public string ToJson() => JsonSerializer.Serialize(this, GroupJson.Default.GroupRecord);
+
+    /// <summary>The record in <paramref name="json"/>, or null when it is not one (a store never trusts what it reads).</summary>
+    public static GroupRecord? FromJson(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(json, GroupJson.Default.GroupRecord);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>One member's heartbeat: what it has adopted and whether it carries traffic.</summary>
+/// <param name="Identity">Who.</param>
+/// <param name="CarriesTraffic">False for a control-only member (an assistant's stdio server).</param>
+/// <param name="AdoptedVersion">The newest record version it follows.</param>
+/// <param name="AdoptedEpoch">Its epoch.</param>
+/// <param name="ServingServiceId">The service it serves from.</param>
+/// <param name="HeartbeatAt">When it wrote this.</param>
+public sealed record GroupMember(
+    GroupMemberIdentity Identity,
+    bool CarriesTraffic,
+    long AdoptedVersion,
+    long AdoptedEpoch,
+    string ServingServiceId,
+    DateTimeOffset HeartbeatAt)
+{
+    public string ToJson() => JsonSerializer.Serialize(this, GroupJson.Default.GroupMember);
+
+    public static GroupMember? FromJson(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(json, GroupJson.Default.GroupMember);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>What a journal set holds: its keys, and whether writes went past its capacity (then the primary is dirty, I5).</summary>
+public sealed record JournalContents(IReadOnlyList<string> Keys, bool Overflowed);
+
+/// <summary>
+/// What a write to a backup carries so that the backup can refuse it when the group has moved on:
+/// it lands (and is journaled) only while the service's record is at <paramref name="Epoch"/>,
+/// failed over to <paramref name="ServiceId"/>.
+/// </summary>
+/// <param name="Epoch">The writer's epoch.</param>
+/// <param name="ServiceId">The service the writer believes serves.</param>
+/// <param name="JournalCapacity">Keys the journal set takes before it marks itself overflowed.</param>
+public readonly record struct GroupFence(long Epoch, string ServiceId, int JournalCapacity);
+
+[JsonSourceGenerationOptions(UseStringEnumConverter = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(GroupRecord))]
+[JsonSerializable(typeof(GroupMember))]
+internal sealed partial class GroupJson : JsonSerializerContext;

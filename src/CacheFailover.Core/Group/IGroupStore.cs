@@ -1,0 +1,71 @@
+using CacheFailover.Backends;
+
+namespace CacheFailover.Group;
+
+/// <summary>
+/// One service's share of a failover group: the group's record, the journal sets of the writes it
+/// took as a backup, the members' heartbeats, and announcements of record changes. Each member
+/// opens its own store per service; the data is the service's, shared by every member.
+/// </summary>
+/// <remarks>
+/// Every call may fail like any backend call (<see cref="CacheBackendException"/>); the engine
+/// bounds each with a deadline through the token.
+/// </remarks>
+public interface IGroupStore : IAsyncDisposable
+{
+    /// <summary>Raised with the record's version when any member changed the record on this service (may be missed: the engine re-reads every probe round).</summary>
+    event Action<long>? RecordAnnounced;
+
+    /// <summary>The record on this service, or null when there is none (or it is unreadable).</summary>
+    ValueTask<GroupRecord?> ReadRecordAsync(CancellationToken cancellationToken);
+
+    /// <summary>Stores <paramref name="record"/> when this service holds no record or an older version, and announces it; false when it holds the same version or newer.</summary>
+    ValueTask<bool> TryWriteRecordAsync(GroupRecord record, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Journals <paramref name="key"/> and writes it, atomically, when the record here matches
+    /// <paramref name="fence"/>; otherwise nothing is written and <see cref="GroupFencedException"/> is thrown.
+    /// </summary>
+    ValueTask SetFencedAsync(GroupFence fence, string key, ReadOnlyMemory<byte> value, TimeSpan? timeToLive, CancellationToken cancellationToken);
+
+    /// <summary>As <see cref="SetFencedAsync"/> for a delete; true when the key existed.</summary>
+    ValueTask<bool> DeleteFencedAsync(GroupFence fence, string key, CancellationToken cancellationToken);
+
+    /// <summary>The journal set of the writes this service took at <paramref name="epoch"/>.</summary>
+    ValueTask<JournalContents> ReadJournalAsync(long epoch, CancellationToken cancellationToken);
+
+    /// <summary>Drops that set (after the primary has been reconciled).</summary>
+    ValueTask DropJournalAsync(long epoch, CancellationToken cancellationToken);
+
+    /// <summary>Writes this member's heartbeat.</summary>
+    ValueTask WriteMemberAsync(GroupMember member, CancellationToken cancellationToken);
+
+    /// <summary>Every member's last heartbeat on this service.</summary>
+    ValueTask<IReadOnlyList<GroupMember>> ReadMembersAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>A backend that can hold a failover group's state.</summary>
+public interface IGroupStoreProvider
+{
+    /// <summary>A store for group <paramref name="group"/> on this backend, for one member; null when this backend keeps no group state (a wrapper over one that does not).</summary>
+    IGroupStore? OpenGroupStore(string group);
+}
+
+/// <summary>A fenced write was refused: the service's record says the group has moved on. Nothing was written.</summary>
+public sealed class GroupFencedException : CacheBackendException
+{
+    public GroupFencedException()
+        : this("The write was refused: the group's record has moved on.")
+    {
+    }
+
+    public GroupFencedException(string message)
+        : base(CacheFailureKind.Server, OperationOutcome.NotApplied, message)
+    {
+    }
+
+    public GroupFencedException(string message, Exception innerException)
+        : base(CacheFailureKind.Server, OperationOutcome.NotApplied, message, innerException)
+    {
+    }
+}
