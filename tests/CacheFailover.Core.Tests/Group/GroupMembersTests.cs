@@ -1,0 +1,289 @@
+using System.Text;
+using CacheFailover.Backends;
+using CacheFailover.Engine;
+using CacheFailover.Group;
+using CacheFailover.Options;
+using CacheFailover.Services;
+using Microsoft.Extensions.Time.Testing;
+
+namespace CacheFailover.Core.Tests.Group;
+
+/// <summary>
+/// Several engines over the same two caches form one group: they follow one record (F1), a
+/// restarted member resumes it (F3), and failback by one member leaves no stale value and no
+/// resurrected delete for the writes of any member (F2). In-memory caches shared by engines in one
+/// process, on one fake clock.
+/// </summary>
+public class GroupMembersTests
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly InMemoryCacheBackend _primary;
+    private readonly InMemoryCacheBackend _backup;
+
+    public GroupMembersTests()
+    {
+        _primary = new InMemoryCacheBackend("primary", _time);
+        _backup = new InMemoryCacheBackend("backup", _time);
+    }
+
+    [Fact]
+    public async Task ManualFailover_ThroughOneMember_MovesEveryMember()
+    {
+        await using var a = await MemberAsync("a");
+        await using var b = await MemberAsync("b");
+
+        var failover = await a.TriggerManualFailoverAsync("maintenance");
+
+        Assert.True(failover.Success);
+        Assert.Equal("backup", b.ActiveServiceId);
+        Assert.Equal(FailoverStatus.FailedOver, b.Status);
+        Assert.Equal(a.Epoch, b.Epoch);
+        var adopted = Assert.Single(b.GetEvents());
+        Assert.Equal("a", adopted.DecidedBy?.MemberId);
+        Assert.Equal(FailoverTrigger.Manual, adopted.Trigger);
+    }
+
+    [Fact]
+    public async Task ControlOnlyMember_DecidesFailoverAndRecovery_TrafficMembersFollowAndSayTheyDid()
+    {
+        await using var a = await MemberAsync("a");
+        await using var b = await MemberAsync("b");
+        await using var control = await MemberAsync("assistant", carriesTraffic: false);
+
+        await control.TriggerManualFailoverAsync("maintenance");
+        var notFollowing = await control.WaitForGroupToFollowAsync();
+
+        Assert.Empty(notFollowing);
+        Assert.All([a, b], m => Assert.Equal("backup", m.ActiveServiceId));
+        var group = await control.GetGroupAsync();
+        Assert.Equal(["a", "assistant", "b"], group.Members.Select(m => m.MemberId));
+        Assert.False(group.Members.Single(m => m.MemberId == "assistant").CarriesTraffic);
+        Assert.All(group.Members, m => Assert.False(m.Lagging));
+
+        var recovery = await control.TriggerManualRecoveryAsync("maintenance done");
+
+        Assert.True(recovery.Success);
+        Assert.All([a, b], m => Assert.Equal("primary", m.ActiveServiceId));
+        Assert.All([a, b], m => Assert.Equal(FailoverStatus.Recovered, m.Status));
+    }
+
+    [Fact]
+    public async Task WritesOfEveryMember_DuringFailover_AreNeitherStaleNorResurrectedAfterAnotherMemberFailsBack()
+    {
+        await using var a = await MemberAsync("a");
+        await using var b = await MemberAsync("b");
+        await SeedAsync(a, 10);
+        await a.TriggerManualFailoverAsync("maintenance");
+
+        // Both members write and delete on the backup; only b knows about its own keys in memory.
+        for (var i = 0; i < 10; i++)
+        {
+            var writer = i % 2 == 0 ? a : b;
+            if (i < 7)
+            {
+                await writer.SetAsync($"k{i}", Bytes("new"));
+            }
+            else
+            {
+                await writer.DeleteAsync($"k{i}");
+            }
+        }
+
+        var recovery = await a.TriggerManualRecoveryAsync("back");
+
+        Assert.True(recovery.Success);
+        Assert.Equal(10, recovery.ReconciledKeys);
+        foreach (var member in new[] { a, b })
+        {
+            Assert.Equal("primary", member.ActiveServiceId);
+            for (var i = 0; i < 10; i++)
+            {
+                var value = await member.GetAsync($"k{i}");
+                Assert.NotEqual("old", Text(value));
+                if (i >= 7)
+                {
+                    Assert.Null(value);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public async Task RestartedMember_WhileFailedOver_ResumesTheFailoverAndReconcilesWhatItsPredecessorWrote()
+    {
+        var first = await MemberAsync("app");
+        await SeedAsync(first, 25);
+        await first.TriggerManualFailoverAsync("maintenance");
+        for (var i = 0; i < 20; i++)
+        {
+            await first.SetAsync($"k{i}", Bytes("new"));
+        }
+
+        for (var i = 20; i < 25; i++)
+        {
+            await first.DeleteAsync($"k{i}");
+        }
+
+        // The process ends (its in-memory journal with it) and starts again with the same arguments.
+        await first.DisposeAsync();
+        await using var restarted = await MemberAsync("app-restarted");
+
+        Assert.Equal(FailoverStatus.FailedOver, restarted.Status);
+        Assert.Equal("backup", restarted.ActiveServiceId);
+        Assert.Equal("new", Text(await restarted.GetAsync("k0")));
+
+        var recovery = await restarted.TriggerManualRecoveryAsync("back");
+
+        Assert.True(recovery.Success);
+        Assert.Equal(25, recovery.ReconciledKeys);
+        var stale = 0;
+        var resurrected = 0;
+        for (var i = 0; i < 25; i++)
+        {
+            var value = Text(await restarted.GetAsync($"k{i}"));
+            stale += value == "old" ? 1 : 0;
+            resurrected += i >= 20 && value is not null ? 1 : 0;
+        }
+
+        Assert.Equal(0, stale);
+        Assert.Equal(0, resurrected);
+    }
+
+    [Fact]
+    public async Task Recovery_ByOneMember_MakesTheOthersWritesWaitAndLandOnThePrimary()
+    {
+        var hooked = new InvalidationHook(_primary);
+        await using var a = await MemberAsync("a", primary: hooked);
+        await using var b = await MemberAsync("b");
+        await SeedAsync(a, 1);
+        await a.TriggerManualFailoverAsync("maintenance");
+        await b.SetAsync("k0", Bytes("during failover"));
+
+        // While a invalidates on the primary (after the group's record says recovering), b writes.
+        Task? racing = null;
+        FailoverStatus? bStatusThen = null;
+        hooked.OnInvalidate = () =>
+        {
+            bStatusThen ??= b.Status;
+            racing ??= b.SetAsync("k0", Bytes("during recovery")).AsTask();
+        };
+
+        var recovery = await a.TriggerManualRecoveryAsync("back");
+        await racing!;
+
+        Assert.True(recovery.Success);
+        Assert.Equal(FailoverStatus.Recovering, bStatusThen);
+        Assert.Equal("primary", (await b.GetWithResultAsync("k0")).ServedBy);
+        Assert.Equal("during recovery", Text(await a.GetAsync("k0")));
+    }
+
+    [Fact]
+    public async Task FencedWrite_AtAnOldEpoch_IsRefusedAndNeitherWrittenNorJournaled()
+    {
+        await using var a = await MemberAsync("a");
+        await a.TriggerManualFailoverAsync("maintenance");
+        await using var store = _backup.OpenGroupStore("default")!;
+
+        var refused = await Assert.ThrowsAsync<GroupFencedException>(
+            () => store.SetFencedAsync(new GroupFence(a.Epoch - 1, "backup", 100), "late", Bytes("x"), null, default).AsTask());
+
+        Assert.Equal(OperationOutcome.NotApplied, refused.Outcome);
+        Assert.Contains($"epoch {a.Epoch}", refused.Message, StringComparison.Ordinal);
+        Assert.Null(await _backup.GetAsync("late"));
+        Assert.DoesNotContain("late", (await store.ReadJournalAsync(a.Epoch - 1, default)).Keys);
+    }
+
+    [Fact]
+    public async Task Record_SameVersionTwice_OnlyTheFirstWins()
+    {
+        await using var store = _backup.OpenGroupStore("default")!;
+        var who = new GroupMemberIdentity("m", "host", 1);
+        var first = new GroupRecord(1, 1, FailoverStatus.FailedOver, "backup", null, "first", FailoverTrigger.Manual, who, _time.GetUtcNow(), [], null);
+
+        Assert.True(await store.TryWriteRecordAsync(first, default));
+        Assert.False(await store.TryWriteRecordAsync(first with { Reason = "second" }, default));
+        Assert.Equal("first", (await store.ReadRecordAsync(default))!.Reason);
+    }
+
+    [Fact]
+    public async Task JournalOnTheBackup_OverflowsItsCapacity_PrimaryIsDirtyUntilFlushed()
+    {
+        await using var a = await MemberAsync("a", new FailoverOptions { JournalCapacity = 3, AutoRecoveryEnabled = false });
+        await a.TriggerManualFailoverAsync("maintenance");
+        for (var i = 0; i < 5; i++)
+        {
+            await a.SetAsync($"k{i}", Bytes("new"));
+        }
+
+        await using var restarted = await MemberAsync("a2", new FailoverOptions { JournalCapacity = 3, AutoRecoveryEnabled = false });
+        var refused = await restarted.TriggerManualRecoveryAsync("back");
+        var flushed = await restarted.TriggerManualRecoveryAsync("back", flushDirtyPrimary: true);
+
+        Assert.False(refused.Success);
+        Assert.Contains("overflowed", refused.RefusalReason, StringComparison.Ordinal);
+        Assert.True(flushed.Success);
+        Assert.True(flushed.Flushed);
+    }
+
+    private async Task<FailoverEngine> MemberAsync(string id, FailoverOptions? options = null, bool carriesTraffic = true, ICacheBackend? primary = null)
+    {
+        var engine = new FailoverEngine(
+            new CacheServiceRegistration("primary", primary ?? _primary),
+            [new CacheServiceRegistration("backup", _backup)],
+            options ?? new FailoverOptions { AutoRecoveryEnabled = false },
+            _time,
+            group: new FailoverGroupOptions { MemberId = id, CarriesTraffic = carriesTraffic });
+        await engine.StartAsync();
+        return engine;
+    }
+
+    private static async Task SeedAsync(FailoverEngine engine, int keys)
+    {
+        for (var i = 0; i < keys; i++)
+        {
+            await engine.SetAsync($"k{i}", Bytes("old"));
+        }
+    }
+
+    private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
+
+    private static string? Text(byte[]? value) => value is null ? null : Encoding.UTF8.GetString(value);
+
+    /// <summary>The primary, with a hook run before each invalidation batch.</summary>
+    private sealed class InvalidationHook(InMemoryCacheBackend inner) : ICacheBackend, IGroupStoreProvider
+    {
+        public Action? OnInvalidate { get; set; }
+
+        public string Endpoint => inner.Endpoint;
+
+        public event EventHandler<BackendConnectionEventArgs>? ConnectionStateChanged
+        {
+            add { }
+            remove { }
+        }
+
+        public BackendConnectionEventArgs? LastConnectionChange => null;
+
+        public IGroupStore? OpenGroupStore(string group) => inner.OpenGroupStore(group);
+
+        public ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default) => inner.GetAsync(key, cancellationToken);
+
+        public ValueTask SetAsync(string key, ReadOnlyMemory<byte> value, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default) => inner.SetAsync(key, value, timeToLive, cancellationToken);
+
+        public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
+
+        public ValueTask<bool> ExistsAsync(string key, CancellationToken cancellationToken = default) => inner.ExistsAsync(key, cancellationToken);
+
+        public ValueTask<TimeSpan> PingAsync(CancellationToken cancellationToken = default) => inner.PingAsync(cancellationToken);
+
+        public ValueTask<long> InvalidateAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
+        {
+            OnInvalidate?.Invoke();
+            return inner.InvalidateAsync(keys, cancellationToken);
+        }
+
+        public ValueTask FlushAsync(CancellationToken cancellationToken = default) => inner.FlushAsync(cancellationToken);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
