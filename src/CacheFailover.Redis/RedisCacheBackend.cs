@@ -271,7 +271,7 @@ public sealed partial class RedisCacheBackend : ICacheBackend
 
     /// <summary>As <see cref="ExecuteAsync{TState, TRaw, TResult}"/> for a command whose reply is not wanted: one state machine, no adapter.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask ExecuteVoidAsync<TState, TRaw>(string command, TState state, Func<IDatabase, TState, Task<TRaw>> call, CancellationToken cancellationToken)
+    internal async ValueTask ExecuteVoidAsync<TState, TRaw>(string command, TState state, Func<IDatabase, TState, Task<TRaw>> call, CancellationToken cancellationToken)
     {
         Task<TRaw>? pending = null;
         try
@@ -297,7 +297,7 @@ public sealed partial class RedisCacheBackend : ICacheBackend
         }
     }
 
-    private ValueTask<TResult> ExecuteAsync<TState, TResult>(string command, TState state, Func<IDatabase, TState, Task<TResult>> call, CancellationToken cancellationToken)
+    internal ValueTask<TResult> ExecuteAsync<TState, TResult>(string command, TState state, Func<IDatabase, TState, Task<TResult>> call, CancellationToken cancellationToken)
         => ExecuteAsync(command, state, call, static value => value, cancellationToken);
 
     /// <summary>
@@ -306,7 +306,7 @@ public sealed partial class RedisCacheBackend : ICacheBackend
     /// One pooled state machine per operation, conversion included.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<TResult> ExecuteAsync<TState, TRaw, TResult>(string command, TState state, Func<IDatabase, TState, Task<TRaw>> call, Func<TRaw, TResult> convert, CancellationToken cancellationToken)
+    internal async ValueTask<TResult> ExecuteAsync<TState, TRaw, TResult>(string command, TState state, Func<IDatabase, TState, Task<TRaw>> call, Func<TRaw, TResult> convert, CancellationToken cancellationToken)
     {
         Task<TRaw>? pending = null;
         try

@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using System.Text;
+using CacheFailover.Engine;
+using CacheFailover.Group;
+using CacheFailover.Options;
+using CacheFailover.Services;
+using CacheFailover.Testing;
+using Xunit.Abstractions;
+
+namespace CacheFailover.Redis.Tests.Group;
+
+/// <summary>
+/// A failover group over real redis-server processes: members follow one record kept in the
+/// caches (announced on pub/sub), a member restarted while failed over resumes it and the group's
+/// journal on the backup reconciles what its predecessor wrote, and the backup refuses writes made
+/// under an old epoch.
+/// </summary>
+[Collection(RedisCollectionDefinition.Name)]
+public sealed class RedisGroupTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
+    private readonly List<FailoverEngine> _members = [];
+    private RedisServerProcess? _primary;
+    private RedisServerProcess? _backup;
+
+    public async Task InitializeAsync()
+    {
+        _primary = await RedisServerProcess.StartAsync();
+        _backup = await RedisServerProcess.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var member in _members)
+        {
+            await member.DisposeAsync();
+        }
+
+        await _primary!.DisposeAsync();
+        await _backup!.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task ManualFailover_ThroughOneProcessMember_IsFollowedByTheOthersThroughTheAnnouncement()
+    {
+        var a = await MemberAsync("a");
+        var b = await MemberAsync("b");
+        var c = await MemberAsync("c", carriesTraffic: false);
+
+        var started = Stopwatch.GetTimestamp();
+        await c.TriggerManualFailoverAsync("maintenance");
+        var decided = Stopwatch.GetElapsedTime(started);
+        started = Stopwatch.GetTimestamp();
+        var moved = await WaitForAsync(() => a.ActiveServiceId == "backup" && b.ActiveServiceId == "backup", Limit);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        var lagging = await c.WaitForGroupToFollowAsync();
+
+        output.WriteLine($"manual failover through a control-only member: decided in {decided.TotalMilliseconds:0.0} ms, every member on the backup {elapsed.TotalMilliseconds:0.0} ms after it answered (probe interval 5 s, so through pub/sub)");
+        Assert.True(moved, "members did not follow");
+        Assert.True(elapsed < TimeSpan.FromSeconds(2), $"followed only after {elapsed.TotalMilliseconds} ms: the probe round, not the announcement");
+        Assert.Empty(lagging);
+        Assert.Equal("c", Assert.Single(a.GetEvents()).DecidedBy?.MemberId);
+        var group = await a.GetGroupAsync();
+        Assert.Equal(FailoverStatus.FailedOver, group.Record!.Status);
+        Assert.Equal(3, group.Members.Count);
+    }
+
+    [Fact]
+    public async Task MemberRestarted_WhileFailedOver_ResumesAndAfterRecovery_NoStaleValueNoResurrectedDelete()
+    {
+        var first = await MemberAsync("app");
+        for (var i = 0; i < 25; i++)
+        {
+            await first.SetAsync($"k{i}", Bytes("old"));
+        }
+
+        _primary!.Stop();
+        for (var i = 0; i < 20; i++)
+        {
+            await first.SetAsync($"k{i}", Bytes("new"));
+        }
+
+        for (var i = 20; i < 25; i++)
+        {
+            await first.DeleteAsync($"k{i}");
+        }
+
+        Assert.Equal("backup", first.ActiveServiceId);
+
+        // The process is killed (its in-memory journal is gone) and started again with the same arguments.
+        _members.Remove(first);
+        await first.DisposeAsync();
+        var restarted = await MemberAsync("app-2");
+        _primary.Resume();
+
+        Assert.Equal(FailoverStatus.FailedOver, restarted.Status);
+        Assert.Equal("backup", restarted.ActiveServiceId);
+        // The primary still holds the old values (the write that detected the hang may land on it
+        // when it resumes; the later ones went only to the backup): what the journal must cover.
+        Assert.Equal("old", (string?)await _primary.ExecuteAsync(["GET", "k19"]));
+        Assert.Equal("old", (string?)await _primary.ExecuteAsync(["GET", "k24"]));
+
+        RecoveryResult? recovery = null;
+        Assert.True(await WaitForAsync(async () => (recovery = await restarted.TriggerManualRecoveryAsync("primary back")).Success, Limit), recovery?.RefusalReason);
+        Assert.NotNull(recovery);
+        var stale = 0;
+        var resurrected = 0;
+        for (var i = 0; i < 25; i++)
+        {
+            var value = Text(await restarted.GetAsync($"k{i}"));
+            stale += value == "old" ? 1 : 0;
+            resurrected += i >= 20 && value is not null ? 1 : 0;
+        }
+
+        output.WriteLine($"restart while failed over: {recovery.ReconciledKeys} key(s) reconciled from the backup's journal; stale {stale}, resurrected {resurrected}");
+        Assert.Equal(25, recovery.ReconciledKeys);
+        Assert.Equal(0, stale);
+        Assert.Equal(0, resurrected);
+    }
+
+    [Fact]
+    public async Task FencedWrite_UnderAnOldEpoch_IsRefusedByTheBackupAndNothingIsWritten()
+    {
+        var a = await MemberAsync("a");
+        await a.TriggerManualFailoverAsync("maintenance");
+        var backend = (RedisCacheBackend)a.GetBackend("backup")!;
+        await using var store = backend.OpenGroupStore("default")!;
+
+        var refused = await Assert.ThrowsAsync<GroupFencedException>(
+            () => store.SetFencedAsync(new GroupFence(a.Epoch - 1, "backup", 100), "late", Bytes("x"), null, default).AsTask());
+        await store.SetFencedAsync(new GroupFence(a.Epoch, "backup", 100), "current", Bytes("y"), TimeSpan.FromMinutes(1), default);
+
+        Assert.Contains($"epoch={a.Epoch}", refused.Message, StringComparison.Ordinal);
+        Assert.Null(await _backup!.ExecuteAsync(["GET", "late"]));
+        Assert.Equal("y", (string?)await _backup.ExecuteAsync(["GET", "current"]));
+        var journal = await store.ReadJournalAsync(a.Epoch, default);
+        Assert.Equal(["current"], journal.Keys);
+        Assert.False(journal.Overflowed);
+    }
+
+    private async Task<FailoverEngine> MemberAsync(string id, bool carriesTraffic = true)
+    {
+        var factory = new RedisCacheBackendFactory();
+        var engine = new FailoverEngine(
+            new CacheServiceRegistration("primary", factory.Create("primary", _primary!.ConnectionString)),
+            [new CacheServiceRegistration("backup", factory.Create("backup", _backup!.ConnectionString))],
+            new FailoverOptions
+            {
+                TimeoutThresholdMs = 100,
+                HealthCheckIntervalSeconds = 5,
+                HealthCheckTimeoutSeconds = 0.5,
+                AutoRecoveryEnabled = false,
+                RetryBaseDelayMs = 5,
+            },
+            group: new FailoverGroupOptions { MemberId = id, CarriesTraffic = carriesTraffic });
+        _members.Add(engine);
+        await engine.StartAsync();
+        return engine;
+    }
+
+    private static async Task<bool> WaitForAsync(Func<bool> condition, TimeSpan limit) => await WaitForAsync(() => Task.FromResult(condition()), limit);
+
+    private static async Task<bool> WaitForAsync(Func<Task<bool>> condition, TimeSpan limit)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(started) < limit)
+        {
+            if (await condition())
+            {
+                return true;
+            }
+
+            await Task.Delay(5);
+        }
+
+        return false;
+    }
+
+    private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
+
+    private static string? Text(byte[]? value) => value is null ? null : Encoding.UTF8.GetString(value);
+}
