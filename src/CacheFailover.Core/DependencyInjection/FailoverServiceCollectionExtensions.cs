@@ -1,5 +1,6 @@
 using CacheFailover.Backends;
 using CacheFailover.Engine;
+using CacheFailover.Group;
 using CacheFailover.Options;
 using CacheFailover.Services;
 using Microsoft.Extensions.DependencyInjection;
@@ -52,6 +53,9 @@ public sealed class FailoverEngineBuilder
     /// <summary>The options; defaults unless replaced.</summary>
     public FailoverOptions Options { get; set; } = new();
 
+    /// <summary>The failover group the engine joins; group "default", carrying traffic, unless replaced.</summary>
+    public FailoverGroupOptions Group { get; set; } = new();
+
     public FailoverEngineBuilder WithPrimary(string serviceId, ICacheBackend backend)
     {
         _primary = new CacheServiceRegistration(serviceId, backend);
@@ -73,18 +77,16 @@ public sealed class FailoverEngineBuilder
             Options,
             Services.GetRequiredService<TimeProvider>(),
             Services.GetService<ILogger<FailoverEngine>>(),
-            Services.GetService<IMeterFactory>());
+            Services.GetService<IMeterFactory>(),
+            Group);
     }
 }
 
 /// <summary>Starts the engine's probe loop with the host and stops it on shutdown.</summary>
 internal sealed class FailoverEngineHostedService(FailoverEngine engine) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        engine.Start();
-        return Task.CompletedTask;
-    }
+    /// <summary>Joins the group (follows its record) before the host's transports start serving.</summary>
+    public Task StartAsync(CancellationToken cancellationToken) => engine.StartAsync(cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken) => engine.StopAsync();
 }

@@ -360,6 +360,7 @@ public sealed class FailoverEngine : IAsyncDisposable
         _degradation.Dispose();
         _executor.Dispose();
         _cleanup.Dispose();
+        await _group.LeaveAsync();
         await _group.DisposeAsync();
         foreach (var service in _registry.All)
         {

@@ -384,6 +384,13 @@ internal sealed class GroupCoordinator : IAsyncDisposable
         return new GroupSnapshot(Name, Me.MemberId, CarriesTraffic, record, views, divergence, refreshed);
     }
 
+    /// <summary>Removes this member's heartbeat everywhere (a process that ends leaves; one that is killed goes silent and is shown lost).</summary>
+    public async Task LeaveAsync()
+    {
+        var removals = Stores().Select(pair => BestEffortAsync(pair.Key, "leaving the group", pair.Value.RemoveMemberAsync(Me.MemberId, CancellationToken.None), CancellationToken.None));
+        await Task.WhenAll(removals);
+    }
+
     public async ValueTask DisposeAsync()
     {
         IGroupStore[] stores;

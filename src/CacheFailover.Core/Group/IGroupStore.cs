@@ -40,6 +40,9 @@ public interface IGroupStore : IAsyncDisposable
     /// <summary>Writes this member's heartbeat.</summary>
     ValueTask WriteMemberAsync(GroupMember member, CancellationToken cancellationToken);
 
+    /// <summary>Removes a member's heartbeat (it left the group: its process is ending).</summary>
+    ValueTask RemoveMemberAsync(string memberId, CancellationToken cancellationToken);
+
     /// <summary>Every member's last heartbeat on this service.</summary>
     ValueTask<IReadOnlyList<GroupMember>> ReadMembersAsync(CancellationToken cancellationToken);
 }

@@ -124,6 +124,8 @@ internal sealed class InMemoryGroupState(InMemoryCacheBackend backend)
 
     public void WriteMember(GroupMember member) => _members[member.Identity.MemberId] = member;
 
+    public void RemoveMember(string memberId) => _members.TryRemove(memberId, out _);
+
     public IReadOnlyList<GroupMember> Members => [.. _members.Values];
 
     public InMemoryCacheBackend Backend => backend;
@@ -163,6 +165,12 @@ internal sealed class InMemoryGroupStore(InMemoryGroupState state) : IGroupStore
     public ValueTask WriteMemberAsync(GroupMember member, CancellationToken cancellationToken)
     {
         state.WriteMember(member);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask RemoveMemberAsync(string memberId, CancellationToken cancellationToken)
+    {
+        state.RemoveMember(memberId);
         return ValueTask.CompletedTask;
     }
 

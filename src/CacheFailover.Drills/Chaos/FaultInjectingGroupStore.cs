@@ -53,6 +53,12 @@ internal sealed class FaultInjectingGroupStore(IGroupStore inner, Func<Cancellat
         await inner.WriteMemberAsync(member, cancellationToken);
     }
 
+    public async ValueTask RemoveMemberAsync(string memberId, CancellationToken cancellationToken)
+    {
+        await gate(cancellationToken);
+        await inner.RemoveMemberAsync(memberId, cancellationToken);
+    }
+
     public async ValueTask<IReadOnlyList<GroupMember>> ReadMembersAsync(CancellationToken cancellationToken)
     {
         await gate(cancellationToken);

@@ -111,6 +111,9 @@ internal sealed class RedisGroupStore : IGroupStore
             static (db, m) => db.HashSetAsync(m.Hash, m.Id, m.Json),
             cancellationToken);
 
+    public async ValueTask RemoveMemberAsync(string memberId, CancellationToken cancellationToken)
+        => await _backend.ExecuteAsync<(string Hash, string Id), bool>("HDEL", (_keys.Members, memberId), static (db, m) => db.HashDeleteAsync(m.Hash, m.Id), cancellationToken);
+
     public async ValueTask<IReadOnlyList<GroupMember>> ReadMembersAsync(CancellationToken cancellationToken)
     {
         var entries = await _backend.ExecuteAsync<string, HashEntry[]>("HGETALL", _keys.Members, static (db, k) => db.HashGetAllAsync(k), cancellationToken);

@@ -38,6 +38,7 @@ public static class CommandLineShortcuts
         ["--allowed-hosts"] = (ConfigurationKeys.AllowedHosts, true),
         ["--log-level"] = (ConfigurationKeys.LogLevel, true),
         ["--allow-live-drills"] = (ConfigurationKeys.AllowLiveDrills, false),
+        ["--group"] = (ConfigurationKeys.Group, true),
     };
 
     /// <summary>Reads <paramref name="args"/>; never throws.</summary>

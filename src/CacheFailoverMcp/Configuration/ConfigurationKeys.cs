@@ -16,6 +16,7 @@ public static class ConfigurationKeys
     public const string LogLevel = Section + ":LogLevel";
     public const string AuditCapacity = Section + ":AuditCapacity";
     public const string AllowLiveDrills = Section + ":AllowLiveDrills";
+    public const string Group = Section + ":Group";
     public const string Failover = Section + ":Failover";
 
     /// <summary>ASP.NET Core's own key, kept at the root so the usual documentation applies.</summary>
@@ -37,6 +38,7 @@ public static class EnvironmentShortcuts
     public const string AllowedHosts = "CACHEFAILOVER_ALLOWED_HOSTS";
     public const string LogLevel = "CACHEFAILOVER_LOG_LEVEL";
     public const string AllowLiveDrills = "CACHEFAILOVER_ALLOW_LIVE_DRILLS";
+    public const string Group = "CACHEFAILOVER_GROUP";
 
     /// <summary>Shortcut → configuration key, for the scalar ones (backups need splitting).</summary>
     public static readonly IReadOnlyDictionary<string, string> Scalars = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -52,5 +54,6 @@ public static class EnvironmentShortcuts
         [AllowedHosts] = ConfigurationKeys.AllowedHosts,
         [LogLevel] = ConfigurationKeys.LogLevel,
         [AllowLiveDrills] = ConfigurationKeys.AllowLiveDrills,
+        [Group] = ConfigurationKeys.Group,
     };
 }

@@ -73,6 +73,9 @@ public sealed record HostSettings
     /// </summary>
     public bool AllowLiveDrills { get; init; }
 
+    /// <summary>The failover group this process joins: every process with the same group over the same caches follows one record.</summary>
+    public string Group { get; init; } = "default";
+
     /// <summary>Mutating-tool calls kept in the in-memory audit trail.</summary>
     public int AuditCapacity { get; init; } = 1000;
 

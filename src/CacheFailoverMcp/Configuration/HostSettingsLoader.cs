@@ -85,6 +85,22 @@ public static class HostSettingsLoader
         return builder.Build();
     }
 
+    private static string ReadGroup(string? value, List<string> problems)
+    {
+        if (value is null)
+        {
+            return "default";
+        }
+
+        if (CacheFailover.Group.GroupKeys.Problem(value) is { } problem)
+        {
+            problems.Add($"--group: {problem}");
+            return "default";
+        }
+
+        return value;
+    }
+
     private static HostSettings Read(IConfiguration configuration, ParsedCommandLine commandLine, IReadOnlyDictionary<string, string> environment, List<string> problems)
     {
         var primary = NonEmpty(configuration[ConfigurationKeys.Primary]);
@@ -122,6 +138,7 @@ public static class HostSettingsLoader
             LogLevel = ReadLogLevel(configuration[ConfigurationKeys.LogLevel], problems),
             AuditCapacity = ReadInt(configuration, ConfigurationKeys.AuditCapacity, 1000, 1, 100_000, problems),
             AllowLiveDrills = ReadBool(configuration, ConfigurationKeys.AllowLiveDrills, "--allow-live-drills", problems),
+            Group = ReadGroup(configuration[ConfigurationKeys.Group], problems),
         };
 
         if (transport == McpTransportKind.Http)

@@ -41,6 +41,10 @@ public static class Usage
                   A connection is redis://[user:password@]host[:port][/db], rediss://… (TLS),
                   a StackExchange.Redis string (host:port,password=…,ssl=true), memory or memory://name.
                   Services are named primary, backup-1, backup-2, … in that order.
+                  --group <name>              Failover group (default "default"): every process with the same
+                                              group over the same caches follows one failover decision, kept
+                                              in the caches. 1-64 letters, digits, '-', '_', '.'.
+                                                                                       env {{EnvironmentShortcuts.Group}}
 
                 Tools:
                   --read-only                 Register only the read-only tools.       env {{EnvironmentShortcuts.ReadOnly}}=true

@@ -32,6 +32,9 @@ public static class ServiceCollectionExtensions
         services.AddCacheFailover(engine =>
         {
             engine.Options = settings.Failover;
+
+            // The stdio server an assistant starts carries no application traffic: a control-only member.
+            engine.Group = new CacheFailover.Group.FailoverGroupOptions { Name = settings.Group, CarriesTraffic = settings.Transport == McpTransportKind.Http };
             engine.WithPrimary(HostSettings.PrimaryServiceId, topology.Primary);
             foreach (var (id, backend) in topology.Backups)
             {

@@ -18,7 +18,7 @@ public sealed class FailoverControlTools(FailoverEngine engine)
         ReadOnly = false, Destructive = true, Idempotent = false, OpenWorld = false, UseStructuredContent = true)]
     [Description("Moves cache traffic away from the serving service now, to target_service_id or to the best healthy backup (verified by a probe first). "
         + "Use it before maintenance on the primary. Refused, changing nothing, when the target is unknown, unhealthy, already serving or the primary. "
-        + "After a manual failover, automatic recovery waits for trigger_manual_recovery. Returns the recorded event (success, from/to service, duration, new epoch).")]
+        + "After a manual failover, automatic recovery waits for trigger_manual_recovery. Returns the recorded event (success, from/to service, duration, new epoch) once every live member of the failover group follows it, or names those that do not.")]
     public async Task<FailoverEventResult> TriggerManualFailover(
         [Description("Why, in words; kept in the event history and audit trail (1 to 500 characters).")] string reason,
         [Description("The backup to switch to (a service_id from get_cache_failover_status); omit to let the engine choose the best healthy backup.")] string? target_service_id = null,
@@ -31,7 +31,7 @@ public sealed class FailoverControlTools(FailoverEngine engine)
         }
 
         var failoverEvent = await engine.TriggerManualFailoverAsync(reason.Trim(), target_service_id, cancellationToken);
-        return ResultMapper.ToEvent(failoverEvent);
+        return ResultMapper.ToEvent(failoverEvent) with { MembersNotFollowing = await NotFollowingAsync(cancellationToken) };
     }
 
     [McpServerTool(Name = "trigger_manual_recovery", Title = "Recover to the primary",
@@ -57,8 +57,13 @@ public sealed class FailoverControlTools(FailoverEngine engine)
             result.ReconciledKeys,
             result.Flushed,
             engine.Epoch,
-            result.Event is { } e ? ResultMapper.ToEvent(e) : null);
+            result.Event is { } e ? ResultMapper.ToEvent(e) : null,
+            await NotFollowingAsync(cancellationToken));
     }
+
+    /// <summary>The members of the group that have not followed this member's decision yet (waits up to 2 s for them).</summary>
+    private async Task<IReadOnlyList<string>> NotFollowingAsync(CancellationToken cancellationToken)
+        => [.. (await engine.WaitForGroupToFollowAsync(cancellationToken: cancellationToken)).Select(m => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{m.Identity.MemberId} ({m.Identity.Host}, pid {m.Identity.Pid})"))];
 
     private static void CheckReason(string? reason, bool required)
     {

@@ -1,4 +1,6 @@
+using System.Globalization;
 using CacheFailover.Engine;
+using CacheFailover.Group;
 using CacheFailover.Options;
 using CacheFailoverMcp.Tools.Results;
 
@@ -8,9 +10,10 @@ namespace CacheFailoverMcp.Tools;
 internal static class ResultMapper
 {
     /// <param name="snapshot">The engine's status.</param>
+    /// <param name="group">The failover group as this member sees it.</param>
     /// <param name="readOnly">Whether the server runs read-only.</param>
     /// <param name="activeFault">The fault injected into a service, by id (the engine does not know about fault injection).</param>
-    public static FailoverStatusResult ToStatus(FailoverStatusSnapshot snapshot, bool readOnly, Func<string, string?> activeFault) => new(
+    public static FailoverStatusResult ToStatus(FailoverStatusSnapshot snapshot, GroupSnapshot group, bool readOnly, Func<string, string?> activeFault) => new(
         snapshot.Status.ToWireName(),
         snapshot.Epoch,
         snapshot.ActiveServiceId,
@@ -25,7 +28,21 @@ internal static class ResultMapper
         [.. snapshot.Services.Select(s => ToService(s, activeFault(s.ServiceId)))],
         new JournalStatusResult(snapshot.Journal.PendingKeys, snapshot.Journal.Capacity, snapshot.Journal.Overflowed, snapshot.Journal.PrimaryDirty, snapshot.Journal.DirtyReason),
         snapshot.PendingBackupCleanup ?? new Dictionary<string, int>(),
-        [.. snapshot.RecentEvents.Select(ToEvent)]);
+        [.. snapshot.RecentEvents.Select(ToEvent)],
+        ToGroup(group));
+
+    public static GroupStatusResult ToGroup(GroupSnapshot group) => new(
+        group.Name,
+        group.MemberId,
+        group.CarriesTraffic,
+        group.Record is { } r
+            ? new GroupRecordResult(r.Version, r.Epoch, r.Status.ToWireName(), r.ServingServiceId, r.TargetServiceId, r.Reason, r.Trigger.ToWireName(), Who(r.DecidedBy), r.DecidedAt, [.. r.Journal.Select(j => string.Create(CultureInfo.InvariantCulture, $"{j.ServiceId}@{j.Epoch}"))], r.DirtyReason)
+            : null,
+        [.. group.Members.Select(m => new GroupMemberResult(m.MemberId, m.Host, m.Pid, m.CarriesTraffic, m.AdoptedVersion, m.AdoptedEpoch, m.ServingServiceId, m.LastHeartbeat, m.Live, m.Lagging, m.IsThisMember))],
+        group.Divergence,
+        group.LastRefreshAt);
+
+    private static string Who(GroupMemberIdentity who) => string.Create(CultureInfo.InvariantCulture, $"{who.MemberId} ({who.Host}, pid {who.Pid})");
 
     public static ServiceStatusResult ToService(ServiceSnapshot service, string? activeFault) => new(
         service.ServiceId,
@@ -63,7 +80,8 @@ internal static class ResultMapper
         Round(e.Duration.TotalMilliseconds),
         e.Error,
         e.ReconciledKeys,
-        e.IsAutomatic);
+        e.IsAutomatic,
+        e.DecidedBy is { } who ? Who(who) : null);
 
     public static PerformanceMetricsResult ToMetrics(PerformanceSnapshot snapshot, int pendingKeys)
     {

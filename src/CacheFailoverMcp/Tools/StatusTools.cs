@@ -23,9 +23,11 @@ public sealed class StatusTools(FailoverEngine engine, HostSettings settings, Au
     [McpServerTool(Name = "get_cache_failover_status", Title = "Cache failover status",
         ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]
     [Description("Shows which cache service is serving and why: the failover status (active, failing_over, failed_over, recovering, recovered), the epoch, "
-        + "every service with its role, redacted endpoint, health, counters and latencies, the failback journal, and the last 5 failover/recovery events. "
+        + "every service with its role, redacted endpoint, health, counters and latencies, the failback journal, the last 5 failover/recovery events, "
+        + "and the failover group (the record every process over these caches follows, and its members with their heartbeats). "
         + "Call this first before steering failover, and again after any change to confirm it.")]
-    public FailoverStatusResult GetCacheFailoverStatus() => ResultMapper.ToStatus(engine.GetStatus(), settings.ReadOnly, drills.ActiveFault);
+    public async Task<FailoverStatusResult> GetCacheFailoverStatus(CancellationToken cancellationToken) =>
+        ResultMapper.ToStatus(engine.GetStatus(), await engine.GetGroupAsync(cancellationToken), settings.ReadOnly, drills.ActiveFault);
 
     [McpServerTool(Name = "get_failover_performance_metrics", Title = "Failover performance metrics",
         ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]

@@ -16,7 +16,8 @@ public sealed record RecoveryToolResult(
     long ReconciledKeys,
     bool Flushed,
     long Epoch,
-    FailoverEventResult? Event);
+    FailoverEventResult? Event,
+    [property: Description("The live group members (member id (host, pid)) that did not follow the recovery within 2 s; empty when all did.")] IReadOnlyList<string> MembersNotFollowing);
 
 /// <summary>One verification probe of the primary.</summary>
 public sealed record ProbeResultItem(int Attempt, bool Success, double LatencyMs, string? Error);

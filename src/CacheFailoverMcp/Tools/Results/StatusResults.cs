@@ -19,7 +19,46 @@ public sealed record FailoverStatusResult(
     IReadOnlyList<ServiceStatusResult> Services,
     JournalStatusResult Journal,
     [property: Description("Keys from the last failback still to be removed from each backup (retried until done; a failover to that backup removes them first). Empty when nothing is pending.")] IReadOnlyDictionary<string, int> PendingBackupCleanup,
-    IReadOnlyList<FailoverEventResult> RecentEvents);
+    IReadOnlyList<FailoverEventResult> RecentEvents,
+    [property: Description("The failover group this process is a member of: the record every member follows (kept in the caches) and the members' heartbeats.")] GroupStatusResult Group);
+
+/// <summary>The failover group as the status shows it.</summary>
+public sealed record GroupStatusResult(
+    string Name,
+    [property: Description("This process's member id.")] string MemberId,
+    [property: Description("False for a control-only member (an assistant's stdio server) that carries no application traffic.")] bool CarriesTraffic,
+    [property: Description("The group's record as this member last read it, or null when no member has recorded a decision yet.")] GroupRecordResult? Record,
+    IReadOnlyList<GroupMemberResult> Members,
+    [property: Description("Why this member may see the group differently from others (e.g. the record's serving service is unreachable from here); empty when nothing suggests a partition.")] IReadOnlyList<string> Divergence,
+    DateTimeOffset? LastRefreshAt);
+
+/// <summary>The group's one decision.</summary>
+public sealed record GroupRecordResult(
+    [property: Description("Grows by one with every change of the record; members show which version they follow.")] long Version,
+    long Epoch,
+    string Status,
+    string ServingServiceId,
+    string? TargetServiceId,
+    string Reason,
+    string Trigger,
+    [property: Description("member id (host, pid) that decided.")] string DecidedBy,
+    DateTimeOffset DecidedAt,
+    [property: Description("Journal sets (service@epoch) to reconcile on the primary before it serves again.")] IReadOnlyList<string> Journal,
+    string? DirtyReason);
+
+/// <summary>One member of the group, from its last heartbeat.</summary>
+public sealed record GroupMemberResult(
+    string MemberId,
+    string Host,
+    int Pid,
+    bool CarriesTraffic,
+    [property: Description("Record version it follows.")] long AdoptedVersion,
+    long AdoptedEpoch,
+    string ServingServiceId,
+    DateTimeOffset LastHeartbeat,
+    [property: Description("False when its heartbeat is older than three probe intervals (at least 3 s): it may have ended, and is no longer waited for.")] bool Live,
+    [property: Description("True when it follows an older record version than this member knows.")] bool Lagging,
+    bool IsThisMember);
 
 /// <summary>One cache service as the status shows it; <c>endpoint</c> has secrets redacted.</summary>
 public sealed record ServiceStatusResult(
@@ -67,7 +106,9 @@ public sealed record FailoverEventResult(
     [property: Description("From the decision to the new service serving (or to giving up).")] double DurationMs,
     string? Error,
     long ReconciledKeys,
-    bool Automatic);
+    bool Automatic,
+    [property: Description("The group member that decided, as member id (host, pid), when it was another process; null for this process's own decisions.")] string? DecidedBy,
+    [property: Description("Only in the answer of a manual failover: the live group members (member id (host, pid)) that did not follow the decision within 2 s; empty when all did. Null elsewhere.")] IReadOnlyList<string>? MembersNotFollowing = null);
 
 /// <summary>Output of <c>get_failover_events</c>.</summary>
 public sealed record FailoverEventsResult(int Count, IReadOnlyList<FailoverEventResult> Events, IReadOnlyList<AuditEntryResult>? Audit);
