@@ -66,6 +66,39 @@ public sealed class RedisGroupTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PrimaryKilled_UnderTrafficFromThreeMembers_EveryMemberServesTheBackupUnderOneDecision()
+    {
+        var members = new[] { await MemberAsync("m1"), await MemberAsync("m2"), await MemberAsync("m3") };
+        var traffic = members.Select((m, i) => new EngineFailover.TrafficGenerator(m, workers: 4, prefix: $"m{i}")).ToArray();
+        try
+        {
+            Assert.True(await WaitForAsync(() => traffic.All(t => t.Successes > 50), Limit), "traffic did not start");
+            var killed = Stopwatch.GetTimestamp();
+            _primary!.Kill();
+            var firsts = new List<double>();
+            foreach (var generator in traffic)
+            {
+                firsts.Add(await generator.WaitForSuccessOnAsync("backup", killed, Limit));
+            }
+
+            output.WriteLine($"SIGKILL -> first success on the backup per member: {string.Join(", ", firsts.Select(f => $"{f:0.0} ms"))}; spread {firsts.Max() - firsts.Min():0.0} ms; errors {traffic.Sum(t => t.Errors.Count)}");
+        }
+        finally
+        {
+            foreach (var generator in traffic)
+            {
+                await generator.DisposeAsync();
+            }
+        }
+
+        Assert.All(members, m => Assert.Equal("backup", m.ActiveServiceId));
+        Assert.Single(members.Select(m => m.Epoch).Distinct());
+        var records = await Task.WhenAll(members.Select(m => m.GetGroupAsync()));
+        Assert.Single(records.Select(r => r.Record!.Version).Distinct());
+        Assert.All(traffic, t => Assert.Empty(t.Errors));
+    }
+
+    [Fact]
     public async Task MemberRestarted_WhileFailedOver_ResumesAndAfterRecovery_NoStaleValueNoResurrectedDelete()
     {
         var first = await MemberAsync("app");
