@@ -387,8 +387,15 @@ internal sealed class GroupCoordinator : IAsyncDisposable
     /// <summary>Removes this member's heartbeat everywhere (a process that ends leaves; one that is killed goes silent and is shown lost).</summary>
     public async Task LeaveAsync()
     {
-        var removals = Stores().Select(pair => BestEffortAsync(pair.Key, "leaving the group", pair.Value.RemoveMemberAsync(Me.MemberId, CancellationToken.None), CancellationToken.None));
-        await Task.WhenAll(removals);
+        using var giveUp = new CancellationTokenSource();
+        var removals = Task.WhenAll(Stores().Select(pair => BestEffortAsync(pair.Key, "leaving the group", pair.Value.RemoveMemberAsync(Me.MemberId, giveUp.Token), giveUp.Token)));
+
+        // On the system clock, not the engine's: this runs while the process ends, a hung cache must
+        // not hold that up, and an injected test clock does not move during a shutdown.
+        if (await Task.WhenAny(removals, Task.Delay(_options.Current.HealthCheckTimeout, TimeProvider.System)) != removals)
+        {
+            await giveUp.CancelAsync();
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -543,7 +550,7 @@ internal sealed class GroupCoordinator : IAsyncDisposable
         {
             await WithDeadlineAsync(AsBool(call), cancellationToken);
         }
-        catch (Exception ex) when (ex is CacheBackendException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is CacheBackendException or OperationCanceledException)
         {
             Log.GroupCallFailed(_logger, Name, what, service.Id, ex.Message);
         }

@@ -68,6 +68,22 @@ public class GroupMembersTests
     }
 
     [Fact]
+    public async Task AnnouncementLost_MemberFollowsAtItsNextProbeRound()
+    {
+        await using var a = await MemberAsync("a");
+        await using var deaf = await MemberAsync("deaf", primary: new Deaf(_primary), backup: new Deaf(_backup));
+
+        await a.TriggerManualFailoverAsync("maintenance");
+        var before = deaf.ActiveServiceId;
+        _time.Advance(TimeSpan.FromSeconds(deaf.Options.HealthCheckIntervalSeconds));
+        await deaf.RunHealthChecksAsync();
+
+        Assert.Equal("primary", before);
+        Assert.Equal("backup", deaf.ActiveServiceId);
+        Assert.Equal(a.Epoch, deaf.Epoch);
+    }
+
+    [Fact]
     public async Task WritesOfEveryMember_DuringFailover_AreNeitherStaleNorResurrectedAfterAnotherMemberFailsBack()
     {
         await using var a = await MemberAsync("a");
@@ -225,11 +241,11 @@ public class GroupMembersTests
         Assert.True(flushed.Flushed);
     }
 
-    private async Task<FailoverEngine> MemberAsync(string id, FailoverOptions? options = null, bool carriesTraffic = true, ICacheBackend? primary = null)
+    private async Task<FailoverEngine> MemberAsync(string id, FailoverOptions? options = null, bool carriesTraffic = true, ICacheBackend? primary = null, ICacheBackend? backup = null)
     {
         var engine = new FailoverEngine(
             new CacheServiceRegistration("primary", primary ?? _primary),
-            [new CacheServiceRegistration("backup", _backup)],
+            [new CacheServiceRegistration("backup", backup ?? _backup)],
             options ?? new FailoverOptions { AutoRecoveryEnabled = false },
             _time,
             group: new FailoverGroupOptions { MemberId = id, CarriesTraffic = carriesTraffic });
@@ -249,10 +265,57 @@ public class GroupMembersTests
 
     private static string? Text(byte[]? value) => value is null ? null : Encoding.UTF8.GetString(value);
 
+    /// <summary>A cache whose group store never delivers announcements (as if every pub/sub message were lost).</summary>
+    private sealed class Deaf(InMemoryCacheBackend inner) : Passthrough(inner)
+    {
+        public override IGroupStore? OpenGroupStore(string group) => new DeafStore(Inner.OpenGroupStore(group)!);
+    }
+
+    private sealed class DeafStore(IGroupStore inner) : IGroupStore
+    {
+        public event Action<long>? RecordAnnounced
+        {
+            add { }
+            remove { }
+        }
+
+        public ValueTask<GroupRecord?> ReadRecordAsync(CancellationToken cancellationToken) => inner.ReadRecordAsync(cancellationToken);
+
+        public ValueTask<bool> TryWriteRecordAsync(GroupRecord record, CancellationToken cancellationToken) => inner.TryWriteRecordAsync(record, cancellationToken);
+
+        public ValueTask SetFencedAsync(GroupFence fence, string key, ReadOnlyMemory<byte> value, TimeSpan? timeToLive, CancellationToken cancellationToken) => inner.SetFencedAsync(fence, key, value, timeToLive, cancellationToken);
+
+        public ValueTask<bool> DeleteFencedAsync(GroupFence fence, string key, CancellationToken cancellationToken) => inner.DeleteFencedAsync(fence, key, cancellationToken);
+
+        public ValueTask<JournalContents> ReadJournalAsync(long epoch, CancellationToken cancellationToken) => inner.ReadJournalAsync(epoch, cancellationToken);
+
+        public ValueTask DropJournalAsync(long epoch, CancellationToken cancellationToken) => inner.DropJournalAsync(epoch, cancellationToken);
+
+        public ValueTask WriteMemberAsync(GroupMember member, CancellationToken cancellationToken) => inner.WriteMemberAsync(member, cancellationToken);
+
+        public ValueTask RemoveMemberAsync(string memberId, CancellationToken cancellationToken) => inner.RemoveMemberAsync(memberId, cancellationToken);
+
+        public ValueTask<IReadOnlyList<GroupMember>> ReadMembersAsync(CancellationToken cancellationToken) => inner.ReadMembersAsync(cancellationToken);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+
     /// <summary>The primary, with a hook run before each invalidation batch.</summary>
-    private sealed class InvalidationHook(InMemoryCacheBackend inner) : ICacheBackend, IGroupStoreProvider
+    private sealed class InvalidationHook(InMemoryCacheBackend inner) : Passthrough(inner)
     {
         public Action? OnInvalidate { get; set; }
+
+        public override ValueTask<long> InvalidateAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
+        {
+            OnInvalidate?.Invoke();
+            return Inner.InvalidateAsync(keys, cancellationToken);
+        }
+    }
+
+    /// <summary>An in-memory cache seen through another object (which the engine does not own).</summary>
+    private class Passthrough(InMemoryCacheBackend inner) : ICacheBackend, IGroupStoreProvider
+    {
+        protected InMemoryCacheBackend Inner => inner;
 
         public string Endpoint => inner.Endpoint;
 
@@ -264,7 +327,7 @@ public class GroupMembersTests
 
         public BackendConnectionEventArgs? LastConnectionChange => null;
 
-        public IGroupStore? OpenGroupStore(string group) => inner.OpenGroupStore(group);
+        public virtual IGroupStore? OpenGroupStore(string group) => inner.OpenGroupStore(group);
 
         public ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default) => inner.GetAsync(key, cancellationToken);
 
@@ -276,11 +339,7 @@ public class GroupMembersTests
 
         public ValueTask<TimeSpan> PingAsync(CancellationToken cancellationToken = default) => inner.PingAsync(cancellationToken);
 
-        public ValueTask<long> InvalidateAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
-        {
-            OnInvalidate?.Invoke();
-            return inner.InvalidateAsync(keys, cancellationToken);
-        }
+        public virtual ValueTask<long> InvalidateAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default) => inner.InvalidateAsync(keys, cancellationToken);
 
         public ValueTask FlushAsync(CancellationToken cancellationToken = default) => inner.FlushAsync(cancellationToken);
 
