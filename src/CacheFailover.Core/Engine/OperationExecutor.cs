@@ -53,7 +53,7 @@ internal sealed class OperationExecutor(
             var service = state.Active;
             if (operation.IsWrite && !service.IsPrimary)
             {
-                if (!journal.TryRecord(operation.Key))
+                if (!operation.TryJournal(journal))
                 {
                     // A failback is making its final switch; the write goes to whoever serves after it.
                     await controller.WhenSwitchDone.WaitAsync(cancellationToken);

@@ -1,4 +1,6 @@
 using CacheFailover.Backends;
+using CacheFailover.Backends.Commands;
+using CacheFailover.Journal;
 
 namespace CacheFailover.Engine;
 
@@ -12,6 +14,9 @@ internal interface IEngineOperation<T>
 
     /// <summary>Writes are journaled while a backup serves.</summary>
     bool IsWrite { get; }
+
+    /// <summary>Records every key this write touches before it is sent to a backup; false when the journal is sealed.</summary>
+    bool TryJournal(FailbackJournal journal);
 
     /// <summary>Whether repeating it after an unknown outcome leaves the same state (I4).</summary>
     bool IsSafeToRepeat { get; }
@@ -61,6 +66,8 @@ internal readonly struct GetOperation(string key) : IEngineOperation<byte[]?>
 
     public bool IsSafeToRepeat => true;
 
+    public bool TryJournal(FailbackJournal journal) => journal.TryRecord(key);
+
     public ValueTask<byte[]?> InvokeAsync(ICacheBackend backend, CancellationToken cancellationToken) => backend.GetAsync(key, cancellationToken);
 
     public bool IsVoid => false;
@@ -79,6 +86,8 @@ internal readonly struct ExistsOperation(string key) : IEngineOperation<bool>
     public bool IsWrite => false;
 
     public bool IsSafeToRepeat => true;
+
+    public bool TryJournal(FailbackJournal journal) => journal.TryRecord(key);
 
     public ValueTask<bool> InvokeAsync(ICacheBackend backend, CancellationToken cancellationToken) => backend.ExistsAsync(key, cancellationToken);
 
@@ -100,6 +109,8 @@ internal readonly struct SetOperation(string key, ReadOnlyMemory<byte> value, Ti
 
     public bool IsSafeToRepeat => true;
 
+    public bool TryJournal(FailbackJournal journal) => journal.TryRecord(key);
+
     public bool IsVoid => true;
 
     public bool VoidResult => true;
@@ -120,11 +131,41 @@ internal readonly struct DeleteOperation(string key) : IEngineOperation<bool>
 
     public bool IsSafeToRepeat => true;
 
+    public bool TryJournal(FailbackJournal journal) => journal.TryRecord(key);
+
     public ValueTask<bool> InvokeAsync(ICacheBackend backend, CancellationToken cancellationToken) => backend.DeleteAsync(key, cancellationToken);
 
     public bool IsVoid => false;
 
     public bool VoidResult => default;
+
+    public ValueTask InvokeVoidAsync(ICacheBackend backend, CancellationToken cancellationToken) => throw new NotSupportedException();
+}
+
+/// <summary>
+/// A Redis-protocol command from the RESP front door, run as is by the serving backend. Its routing
+/// says which keys it touches (all journaled when it writes while a backup serves, for any data type:
+/// failback invalidates each such key on the primary) and whether it may be repeated after an
+/// unknown outcome; a counter, a push or an APPEND may not (I4).
+/// </summary>
+internal readonly struct CommandOperation(CacheCommand command, CommandRouting routing) : IEngineOperation<CommandReply>
+{
+    public string Name => command.Name;
+
+    /// <summary>The first key, or empty for a command without keys (DBSIZE, SCAN).</summary>
+    public string Key => routing.Keys.Count > 0 ? routing.Keys[0] : string.Empty;
+
+    public bool IsWrite => routing.IsWrite;
+
+    public bool IsSafeToRepeat => routing.IsSafeToRepeat;
+
+    public bool TryJournal(FailbackJournal journal) => journal.TryRecordAll(routing.Keys);
+
+    public ValueTask<CommandReply> InvokeAsync(ICacheBackend backend, CancellationToken cancellationToken) => backend.ExecuteCommandAsync(command, cancellationToken);
+
+    public bool IsVoid => false;
+
+    public CommandReply VoidResult => CommandReply.Null;
 
     public ValueTask InvokeVoidAsync(ICacheBackend backend, CancellationToken cancellationToken) => throw new NotSupportedException();
 }

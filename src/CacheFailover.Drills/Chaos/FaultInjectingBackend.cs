@@ -1,4 +1,5 @@
 using CacheFailover.Backends;
+using CacheFailover.Backends.Commands;
 
 namespace CacheFailover.Drills.Chaos;
 
@@ -174,6 +175,13 @@ public sealed class FaultInjectingBackend : ICacheBackend
     {
         var fault = _fault;
         return fault is null ? _inner.FlushAsync(cancellationToken) : FaultedVoid(fault, () => _inner.FlushAsync(cancellationToken), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<CommandReply> ExecuteCommandAsync(CacheCommand command, CancellationToken cancellationToken = default)
+    {
+        var fault = _fault;
+        return fault is null ? _inner.ExecuteCommandAsync(command, cancellationToken) : Faulted(fault, () => _inner.ExecuteCommandAsync(command, cancellationToken), cancellationToken);
     }
 
     /// <inheritdoc />

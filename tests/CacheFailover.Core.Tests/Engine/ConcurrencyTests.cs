@@ -172,6 +172,8 @@ public class ConcurrencyTests
 
         public bool IsSafeToRepeat => false;
 
+        public bool TryJournal(CacheFailover.Journal.FailbackJournal journal) => journal.TryRecord(Key);
+
         public ValueTask<bool> InvokeAsync(ICacheBackend backend, CancellationToken cancellationToken)
         {
             onCall();
