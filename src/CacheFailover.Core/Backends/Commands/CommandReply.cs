@@ -109,7 +109,7 @@ public sealed class CommandReply
     {
         ArgumentNullException.ThrowIfNull(text);
         return text.Contains('\r', StringComparison.Ordinal) || text.Contains('\n', StringComparison.Ordinal)
-            ? text.Replace("\r", " ", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal)
+            ? text.ReplaceLineEndings(" ")
             : text;
     }
 }

@@ -1,0 +1,163 @@
+using System.Text;
+using System.Text.Unicode;
+using CacheFailover.Backends;
+using CacheFailover.Backends.Commands;
+using CacheFailover.Engine;
+using CacheFailover.Resp.Connections;
+using CacheFailover.Resp.Protocol;
+
+namespace CacheFailover.Resp.Commands;
+
+/// <summary>
+/// Sends each command where the table says: the front door's own connection commands, the engine
+/// (the serving service, with its deadline, health feedback, retries and journal), or a refusal.
+/// Every failure becomes an error reply; nothing here closes a connection.
+/// </summary>
+internal sealed class RespDispatcher(FailoverEngine engine, ConnectionCommands connection, RespConnections connections)
+{
+    private const string NoAuth = "NOAUTH Authentication required.";
+
+    public ValueTask<CommandReply> Dispatch(RespSession session, RespRequest request)
+    {
+        connections.CountCommand();
+        session.Commands++;
+        var spec = request.Spec;
+        if (spec is null)
+        {
+            return Reply($"ERR unknown command '{Printable(request.Name)}': the front door does not know it (COMMAND lists what it serves; docs/resp.md says why the rest is refused)");
+        }
+
+        session.LastCommand = spec.Name;
+        if (!session.Authenticated && spec.Name is not ("AUTH" or "HELLO" or "QUIT" or "RESET"))
+        {
+            return Reply(NoAuth);
+        }
+
+        if (!spec.AcceptsArgumentCount(request.Arguments.Length))
+        {
+            return Reply($"ERR wrong number of arguments for '{spec.Name.ToLowerInvariant()}' command");
+        }
+
+        return spec.Route switch
+        {
+            RespRoute.Connection => connection.Run(session, request),
+            RespRoute.Engine => RunOnEngine(spec, request),
+            RespRoute.Flush => FlushAsync(request),
+            _ => Reply($"ERR '{spec.Name}' is not supported: {spec.Refusal}"),
+        };
+    }
+
+    /// <summary>A command name safe to quote back: printable, at most 64 characters.</summary>
+    internal static string Printable(string name)
+    {
+        var clipped = name.Length > 64 ? name[..64] + "…" : name;
+        return string.Concat(clipped.Select(c => char.IsControl(c) ? '?' : c));
+    }
+
+    private static ValueTask<CommandReply> Reply(string error) => new(CommandReply.Error(error));
+
+    private ValueTask<CommandReply> RunOnEngine(RespCommandSpec spec, RespRequest request)
+    {
+        var arguments = request.Arguments;
+        IReadOnlyList<string> keys = [];
+        if (spec.IsWrite)
+        {
+            // Keys are journaled as text; a key that is not UTF-8 would be invalidated as another key.
+            var list = new List<string>(1);
+            foreach (var index in spec.KeyIndexes(arguments.Length))
+            {
+                if (!Utf8.IsValid(arguments[index].Span))
+                {
+                    return Reply($"ERR key #{list.Count + 1} of {spec.Name} is not valid UTF-8: the failback journal records keys as text, so a write through the front door needs UTF-8 keys");
+                }
+
+                list.Add(Encoding.UTF8.GetString(arguments[index].Span));
+            }
+
+            keys = list;
+        }
+
+        var routing = new CommandRouting(keys, spec.IsWrite, spec.IsSafeToRepeat && !HasAnyOption(arguments, spec.UnsafeOptions));
+        try
+        {
+            var pending = engine.ExecuteCommandAsync(new CacheCommand(spec.Name, arguments), routing);
+            return pending.IsCompletedSuccessfully ? pending : AwaitAsync(pending, spec.Name);
+        }
+        catch (CacheOperationException failure)
+        {
+            return new ValueTask<CommandReply>(Describe(failure, spec.Name));
+        }
+    }
+
+    private static async ValueTask<CommandReply> AwaitAsync(ValueTask<CommandReply> pending, string name)
+    {
+        try
+        {
+            return await pending.ConfigureAwait(false);
+        }
+        catch (CacheOperationException failure)
+        {
+            return Describe(failure, name);
+        }
+    }
+
+    /// <summary>The engine's failure as an error reply; an unknown outcome says so (I4).</summary>
+    internal static CommandReply Describe(CacheOperationException failure, string name) => failure switch
+    {
+        CacheUnavailableException => CommandReply.Error($"ERR {name} failed: no cache service can serve it now ({failure.Message})"),
+        { Outcome: OperationOutcome.Unknown } => CommandReply.Error($"ERR {name}: the outcome is unknown, it may or may not have been applied ({failure.Message})"),
+        _ => CommandReply.Error($"ERR {name} failed and was not applied ({failure.Message})"),
+    };
+
+    private static bool HasAnyOption(ReadOnlyMemory<byte>[] arguments, IReadOnlyList<string> options)
+    {
+        if (options.Count == 0)
+        {
+            return false;
+        }
+
+        foreach (var argument in arguments)
+        {
+            if (argument.Length <= 8)
+            {
+                var word = Encoding.ASCII.GetString(argument.Span);
+                if (options.Any(o => o.Equals(word, StringComparison.OrdinalIgnoreCase)))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// FLUSHDB (and FLUSHALL, which means the same here: the front door serves one database) on the
+    /// serving service. When a backup serves, the primary is marked dirty first, so it is flushed
+    /// before it serves again: its keys are not in the journal and would read stale after failback.
+    /// </summary>
+    private async ValueTask<CommandReply> FlushAsync(RespRequest request)
+    {
+        var reason = "FLUSHDB through the RESP front door while a backup served: the primary must be flushed before it serves again";
+        if (engine.ActiveServiceId != engine.PrimaryServiceId)
+        {
+            engine.MarkPrimaryDirty(reason);
+        }
+
+        try
+        {
+            var reply = await engine.ExecuteCommandAsync(new CacheCommand("FLUSHDB", request.Arguments), new CommandRouting([], IsWrite: true, IsSafeToRepeat: true)).ConfigureAwait(false);
+            if (engine.ActiveServiceId != engine.PrimaryServiceId && !engine.GetJournal().PrimaryDirty)
+            {
+                // The engine switched to a backup while the flush ran: which one took it is not known here.
+                engine.MarkPrimaryDirty(reason);
+            }
+
+            return reply;
+        }
+        catch (CacheOperationException failure)
+        {
+            return Describe(failure, request.Name);
+        }
+    }
+}
