@@ -38,6 +38,9 @@ public static class CommandLineShortcuts
         ["--allowed-hosts"] = (ConfigurationKeys.AllowedHosts, true),
         ["--log-level"] = (ConfigurationKeys.LogLevel, true),
         ["--allow-live-drills"] = (ConfigurationKeys.AllowLiveDrills, false),
+        ["--resp"] = (ConfigurationKeys.Resp, true),
+        ["--resp-password"] = (ConfigurationKeys.RespPassword, true),
+        ["--resp-password-file"] = (ConfigurationKeys.RespPasswordFile, true),
     };
 
     /// <summary>Reads <paramref name="args"/>; never throws.</summary>
