@@ -23,7 +23,7 @@ public sealed partial class InMemoryCacheBackend
     {
         "GET", "SET", "SETNX", "SETEX", "PSETEX", "GETDEL", "GETEX", "MGET", "MSET", "APPEND", "STRLEN",
         "INCR", "DECR", "INCRBY", "DECRBY", "GETRANGE", "SETRANGE", "DEL", "UNLINK", "EXISTS", "EXPIRE", "PEXPIRE",
-        "EXPIREAT", "PEXPIREAT", "TTL", "PTTL", "PERSIST", "TYPE", "DBSIZE", "KEYS", "SCAN", "RANDOMKEY",
+        "EXPIREAT", "PEXPIREAT", "TTL", "PTTL", "PERSIST", "TYPE", "DBSIZE", "KEYS", "SCAN", "RANDOMKEY", "FLUSHDB",
     };
 
     /// <inheritdoc />
@@ -64,10 +64,17 @@ public sealed partial class InMemoryCacheBackend
             "KEYS" when args.Count == 1 => CommandReply.Array([.. LiveKeys(Encoding.UTF8.GetString(args[0].Span)).Select(CommandReply.Bulk)]),
             "SCAN" when args.Count >= 1 => Scan(args),
             "RANDOMKEY" when args.Count == 0 => CommandReply.Bulk(LiveKeys(null).FirstOrDefault()),
+            "FLUSHDB" when args.Count <= 1 => Flush(),
             _ when SupportedCommands.Contains(command.Name) => CommandReply.Error($"ERR wrong number of arguments for '{command.Name.ToLowerInvariant()}' command"),
             _ => CommandReply.Error($"ERR '{command.Name}' is not supported by the in-memory backend ({Endpoint}): it holds strings only and runs string, key and TTL commands; use a Redis backend for other data types"),
         };
         return new ValueTask<CommandReply>(reply);
+    }
+
+    private CommandReply Flush()
+    {
+        _entries.Clear();
+        return CommandReply.Ok;
     }
 
     private static CommandReply NotAnInteger { get; } = CommandReply.Error("ERR value is not an integer or out of range");
