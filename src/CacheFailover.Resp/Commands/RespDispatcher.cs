@@ -33,6 +33,11 @@ internal sealed class RespDispatcher(FailoverEngine engine, ConnectionCommands c
             return Reply(NoAuth);
         }
 
+        if (session.InRefusedTransaction || spec.Name == "MULTI")
+        {
+            return Reply(InTransaction(session, spec.Name));
+        }
+
         if (!spec.AcceptsArgumentCount(request.Arguments.Length))
         {
             return Reply($"ERR wrong number of arguments for '{spec.Name.ToLowerInvariant()}' command");
@@ -45,6 +50,28 @@ internal sealed class RespDispatcher(FailoverEngine engine, ConnectionCommands c
             RespRoute.Flush => FlushAsync(request),
             _ => Reply($"ERR '{spec.Name}' is not supported: {spec.Refusal}"),
         };
+    }
+
+    /// <summary>
+    /// MULTI is refused, and so is everything a client queues after it up to EXEC or DISCARD: run one
+    /// by one, the transaction's commands would apply partly and without its atomicity.
+    /// </summary>
+    private static string InTransaction(RespSession session, string name)
+    {
+        switch (name)
+        {
+            case "MULTI":
+                session.InRefusedTransaction = true;
+                return "ERR 'MULTI' is not supported: transactions (MULTI/EXEC/WATCH) are not supported yet; the commands up to EXEC or DISCARD will not run";
+            case "EXEC":
+                session.InRefusedTransaction = false;
+                return "EXECABORT Transaction discarded: MULTI is not supported by the front door, so none of its commands ran";
+            case "DISCARD":
+                session.InRefusedTransaction = false;
+                return "ERR 'DISCARD' after a refused MULTI: nothing was queued and nothing ran";
+            default:
+                return $"ERR '{name}' not run: it follows a refused MULTI (transactions are not supported); send EXEC or DISCARD to end it";
+        }
     }
 
     /// <summary>A command name safe to quote back: printable, at most 64 characters.</summary>

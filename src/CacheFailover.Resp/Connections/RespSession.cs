@@ -27,6 +27,12 @@ internal sealed class RespSession(long id, EndPoint? remote, EndPoint? local, lo
     /// <summary>Set by QUIT: the connection closes once the replies before it are written.</summary>
     public bool CloseRequested { get; set; }
 
+    /// <summary>
+    /// Set by a refused MULTI until EXEC or DISCARD: the commands a client queues for its transaction
+    /// must not run one by one, so they are refused too and EXEC answers EXECABORT.
+    /// </summary>
+    public bool InRefusedTransaction { get; set; }
+
     /// <summary>Commands this connection has sent.</summary>
     public long Commands { get; set; }
 }

@@ -24,6 +24,7 @@ public sealed partial class RedisCliTests(RedisPairFixture redis)
             $"SADD cli:s:{id} m",
             $"SCARD cli:s:{id}",
             "MULTI",
+            "DISCARD",
             "PING") + "\n";
 
         var (exit, stdout, stderr) = await ExternalTool.RunAsync("redis-cli", ["-p", redis.FrontDoor.Port.ToString(CultureInfo.InvariantCulture)], Timeout, stdin: script);
@@ -39,7 +40,8 @@ public sealed partial class RedisCliTests(RedisPairFixture redis)
         Assert.Equal("1", lines[7]);
         Assert.Equal("1", lines[8]);
         Assert.StartsWith("ERR 'MULTI' is not supported: transactions", lines[9], StringComparison.Ordinal);
-        Assert.Equal("PONG", lines[10]);
+        Assert.StartsWith("ERR 'DISCARD' after a refused MULTI", lines[10], StringComparison.Ordinal);
+        Assert.Equal("PONG", lines[11]);
     }
 
     [Fact]

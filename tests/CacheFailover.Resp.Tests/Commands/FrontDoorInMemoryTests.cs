@@ -89,6 +89,10 @@ public sealed class FrontDoorInMemoryTests : IAsyncLifetime
         Assert.StartsWith("ERR unknown command 'FROBNICATE'", unknown.Message, StringComparison.Ordinal);
         var multi = Assert.IsType<RespError>(await _client.CallAsync("MULTI"));
         Assert.StartsWith("ERR 'MULTI' is not supported: transactions", multi.Message, StringComparison.Ordinal);
+        var queued = Assert.IsType<RespError>(await _client.CallAsync("SET", "in-tx", "v"));
+        Assert.StartsWith("ERR 'SET' not run: it follows a refused MULTI", queued.Message, StringComparison.Ordinal);
+        Assert.StartsWith("EXECABORT", Assert.IsType<RespError>(await _client.CallAsync("EXEC")).Message, StringComparison.Ordinal);
+        Assert.Null(await _client.CallAsync("GET", "in-tx"));
         var blocking = Assert.IsType<RespError>(await _client.CallAsync("BLPOP", "l", "0"));
         Assert.Contains("blocking commands are not supported", blocking.Message, StringComparison.Ordinal);
         Assert.Equal(new RespError("ERR wrong number of arguments for 'get' command"), await _client.CallAsync("GET"));

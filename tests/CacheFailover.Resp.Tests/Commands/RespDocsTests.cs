@@ -1,4 +1,5 @@
 using CacheFailover.Resp.Commands;
+using CacheFailover.Resp.Tests.Support;
 
 namespace CacheFailover.Resp.Tests.Commands;
 
@@ -7,7 +8,7 @@ public class RespDocsTests
     [Fact]
     public void DocsRespMd_ListsExactlyTheCommandTable()
     {
-        var path = Path.Combine(RepositoryRoot(), "docs", "resp.md");
+        var path = Path.Combine(RespDocsRoot.Repository, "docs", "resp.md");
         var docs = File.ReadAllText(path).ReplaceLineEndings("\n");
         var expected = RespCommandDocs.Markdown(new RespCommandTable());
         var start = docs.IndexOf(RespCommandDocs.Begin, StringComparison.Ordinal);
@@ -23,18 +24,5 @@ public class RespDocsTests
         }
 
         Assert.Equal(expected, actual);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "CacheFailoverMcp.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (CacheFailoverMcp.sln) was not found above the test output.");
     }
 }
