@@ -46,7 +46,12 @@ internal sealed class RespDispatcher(FailoverEngine engine, ConnectionCommands c
         return spec.Route switch
         {
             RespRoute.Connection => connection.Run(session, request),
-            RespRoute.Engine => RunOnEngine(spec, request),
+            RespRoute.Engine => spec.Name switch
+            {
+                "GET" when Utf8.IsValid(request.Arguments[0].Span) => GetAsync(request),
+                "SET" when request.Arguments.Length == 2 && Utf8.IsValid(request.Arguments[0].Span) => SetAsync(request),
+                _ => RunOnEngine(spec, request),
+            },
             RespRoute.Flush => FlushAsync(request),
             _ => Reply($"ERR '{spec.Name}' is not supported: {spec.Refusal}"),
         };
@@ -82,6 +87,62 @@ internal sealed class RespDispatcher(FailoverEngine engine, ConnectionCommands c
     }
 
     private static ValueTask<CommandReply> Reply(string error) => new(CommandReply.Error(error));
+
+    /// <summary>
+    /// The commonest command on the engine's own GET, which every backend runs natively (no generic
+    /// command, no reply conversion): the same routing, deadline and retries as the generic path.
+    /// </summary>
+    private ValueTask<CommandReply> GetAsync(RespRequest request)
+    {
+        try
+        {
+            var pending = engine.GetAsync(Encoding.UTF8.GetString(request.Arguments[0].Span));
+            return pending.IsCompletedSuccessfully ? new ValueTask<CommandReply>(CommandReply.Bulk(pending.Result)) : AwaitGetAsync(pending);
+        }
+        catch (CacheOperationException failure)
+        {
+            return new ValueTask<CommandReply>(Describe(failure, "GET"));
+        }
+    }
+
+    private static async ValueTask<CommandReply> AwaitGetAsync(ValueTask<byte[]?> pending)
+    {
+        try
+        {
+            return CommandReply.Bulk(await pending.ConfigureAwait(false));
+        }
+        catch (CacheOperationException failure)
+        {
+            return Describe(failure, "GET");
+        }
+    }
+
+    /// <summary>A plain <c>SET key value</c> (no options) on the engine's own SET: journaled, repeatable, native on every backend.</summary>
+    private ValueTask<CommandReply> SetAsync(RespRequest request)
+    {
+        try
+        {
+            var pending = engine.SetAsync(Encoding.UTF8.GetString(request.Arguments[0].Span), request.Arguments[1]);
+            return pending.IsCompletedSuccessfully ? new ValueTask<CommandReply>(CommandReply.Ok) : AwaitSetAsync(pending);
+        }
+        catch (CacheOperationException failure)
+        {
+            return new ValueTask<CommandReply>(Describe(failure, "SET"));
+        }
+    }
+
+    private static async ValueTask<CommandReply> AwaitSetAsync(ValueTask pending)
+    {
+        try
+        {
+            await pending.ConfigureAwait(false);
+            return CommandReply.Ok;
+        }
+        catch (CacheOperationException failure)
+        {
+            return Describe(failure, "SET");
+        }
+    }
 
     private ValueTask<CommandReply> RunOnEngine(RespCommandSpec spec, RespRequest request)
     {

@@ -6,7 +6,12 @@ namespace CacheFailover.Resp.Connections;
 /// <summary>The front door's live connections and its counters (CLIENT LIST, INFO clients, MCP status).</summary>
 public sealed class RespConnections(TimeProvider time)
 {
+    private static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<long, RespSession> _sessions = new();
+    private readonly Lock _rateLock = new();
+    private long _rateSampledAt = time.GetTimestamp();
+    private long _rateSampledTotal;
+    private double _rate;
     private long _nextId;
     private long _commands;
     private long _connectionsTotal;
@@ -27,6 +32,29 @@ public sealed class RespConnections(TimeProvider time)
     internal Func<EndPoint?>? BoundEndpoint { get; set; }
 
     internal TimeProvider Time => time;
+
+    /// <summary>
+    /// Commands per second over the time since the previous reading (or since start), when that is at
+    /// least a second; a reading sooner repeats the last figure. Costs the hot path nothing: it is
+    /// computed from <see cref="CommandsTotal"/> when read.
+    /// </summary>
+    public double CommandsPerSecond()
+    {
+        lock (_rateLock)
+        {
+            var now = time.GetTimestamp();
+            var elapsed = time.GetElapsedTime(_rateSampledAt, now);
+            if (elapsed >= RateWindow)
+            {
+                var total = CommandsTotal;
+                _rate = (total - _rateSampledTotal) / elapsed.TotalSeconds;
+                _rateSampledAt = now;
+                _rateSampledTotal = total;
+            }
+
+            return _rate;
+        }
+    }
 
     internal IEnumerable<RespSession> Sessions => _sessions.Values.OrderBy(s => s.Id);
 

@@ -16,7 +16,7 @@ namespace CacheFailoverMcp.Tools;
 #pragma warning disable CA1707 // Identifiers should not contain underscores: they are wire names.
 #pragma warning disable IDE1006 // Naming styles: same reason.
 [McpServerToolType]
-public sealed class StatusTools(FailoverEngine engine, HostSettings settings, AuditTrail audit, DrillCoordinator drills)
+public sealed class StatusTools(FailoverEngine engine, HostSettings settings, AuditTrail audit, DrillCoordinator drills, IServiceProvider services)
 {
     private const int MaxEventLimit = 1000;
 
@@ -25,7 +25,18 @@ public sealed class StatusTools(FailoverEngine engine, HostSettings settings, Au
     [Description("Shows which cache service is serving and why: the failover status (active, failing_over, failed_over, recovering, recovered), the epoch, "
         + "every service with its role, redacted endpoint, health, counters and latencies, the failback journal, and the last 5 failover/recovery events. "
         + "Call this first before steering failover, and again after any change to confirm it.")]
-    public FailoverStatusResult GetCacheFailoverStatus() => ResultMapper.ToStatus(engine.GetStatus(), settings.ReadOnly, drills.ActiveFault);
+    public FailoverStatusResult GetCacheFailoverStatus() => ResultMapper.ToStatus(engine.GetStatus(), settings.ReadOnly, drills.ActiveFault) with
+    {
+        RespFrontDoor = services.GetService(typeof(CacheFailover.Resp.Connections.RespConnections)) is CacheFailover.Resp.Connections.RespConnections resp
+            ? new RespFrontDoorResult(
+                resp.ListeningOn?.ToString() ?? settings.Resp?.ToString() ?? string.Empty,
+                settings.RespPassword is not null,
+                resp.OpenCount,
+                resp.AcceptedTotal,
+                resp.CommandsTotal,
+                Math.Round(resp.CommandsPerSecond(), 1))
+            : null,
+    };
 
     [McpServerTool(Name = "get_failover_performance_metrics", Title = "Failover performance metrics",
         ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]

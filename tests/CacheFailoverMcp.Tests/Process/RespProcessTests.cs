@@ -50,6 +50,13 @@ public sealed partial class RespProcessTests
         await Mcp(server, """{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"trigger_manual_failover","arguments":{"reason":"patching"}}}""", 4);
         Assert.Contains("serving:backup-1", (string)(await Call("INFO", "failover"))!, StringComparison.Ordinal);
 
+        var status = await Mcp(server, """{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"get_cache_failover_status","arguments":{}}}""", 5);
+        var door = status.GetProperty("result").GetProperty("structuredContent").GetProperty("resp_front_door");
+        Assert.Equal($"127.0.0.1:{port}", door.GetProperty("address").GetString());
+        Assert.Equal(1, door.GetProperty("connections").GetInt32());
+        Assert.Equal(3, door.GetProperty("commands_total").GetInt64());
+        Assert.False(door.GetProperty("password_required").GetBoolean());
+
         Assert.All(server.StdoutLines, line => JsonDocument.Parse(line).Dispose());
     }
 
