@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using CacheFailover.Bench.Contenders;
+using CacheFailover.Bench.Infrastructure;
+using CacheFailover.Bench.Report;
+using CacheFailover.Resp.Connections;
+using CacheFailover.Resp.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CacheFailover.Bench.Suites;
+
+/// <summary>One contender's redis-benchmark result for one test in one cell: median over rounds, ratio to direct from the same round.</summary>
+internal sealed record RespFigures(string Contender, string Test, double RequestsPerSecond, double RatioToDirect, double RatioMin, double RatioMax, double P50Ms, double P99Ms, IReadOnlyList<double> Rounds);
+
+internal sealed record RespCell(int ValueBytes, int Pipeline, IReadOnlyList<RespFigures> Contenders);
+
+internal sealed record RespSuiteFigures(int Clients, int RequestsPerRound, int Rounds, IReadOnlyList<RespCell> Cells, IReadOnlyList<string> EngineSwitchesDuringRun);
+
+/// <summary>
+/// The RESP front door against Redis itself, both driven by redis-benchmark (SET and GET, 50 clients,
+/// 100 B and 4 KB, pipeline 1 and 16) in interleaved rounds whose order rotates, so that the noise of a
+/// shared machine hits both alike. The front door runs in this process on Kestrel, in front of the
+/// engine over the same two redis-servers (the process does nothing else meanwhile).
+/// </summary>
+internal static class RespSuite
+{
+    private const int Clients = 50;
+
+    public static async Task<SuiteResult> RunAsync(BenchSettings settings)
+    {
+        var started = Clock.Now;
+        Progress.Line("resp: starting primary and backup redis-server, the engine and the front door");
+        var servers = await ServerPair.StartAsync();
+        var engine = await EngineContender.CreateAsync(servers, Tuning.Failover);
+        var frontDoor = await StartFrontDoorAsync(engine);
+        var requests = settings.Quick ? 2_000 : 100_000;
+        var rounds = settings.Quick ? 1 : 3;
+        var ports = new Dictionary<string, int>
+        {
+            ["direct"] = servers.Primary.Port,
+            ["front door"] = frontDoor.Port,
+        };
+        var cells = new List<RespCell>();
+        List<string> switches;
+        try
+        {
+            foreach (var size in new[] { 100, 4096 })
+            {
+                foreach (var pipeline in new[] { 1, 16 })
+                {
+                    cells.Add(await RunCellAsync(ports, size, pipeline, requests, rounds));
+                }
+            }
+        }
+        finally
+        {
+            switches = engine.Events.Select(e => $"{e.Event.Kind} {e.Event.FromServiceId} -> {e.Event.ToServiceId ?? "-"} ({e.Event.Trigger}): {e.Event.Reason}").ToList();
+            await frontDoor.App.StopAsync();
+            await frontDoor.App.DisposeAsync();
+            await engine.StopAsync();
+            await servers.DisposeAsync();
+            await engine.DisposeAsync();
+        }
+
+        var figures = new RespSuiteFigures(Clients, requests, rounds, cells, switches);
+        var targets = Judge(settings, figures);
+        var contenders = new Dictionary<string, string>
+        {
+            ["direct"] = "direct: redis-benchmark against the primary redis-server itself",
+            ["front door"] = "front door: redis-benchmark against CacheFailover.Resp on Kestrel (loopback), in front of FailoverEngine over RedisCacheBackend primary and backup (timeout_threshold_ms 100, probes every 0.25 s); GET and plain SET take the engine's typed operations, everything else its generic command path",
+        };
+        var notes = new List<string>
+        {
+            string.Create(CultureInfo.InvariantCulture, $"redis-benchmark -q --csv -t set,get -c {Clients} -n {requests} -d <value> -P <pipeline>; {rounds} round(s), the contenders' order rotating each round; ratio = front door ÷ direct in the same round, median over rounds (min–max)."),
+            "twemproxy (nutcracker) and HAProxy are not in this run: neither is installed on this machine. The issue's own measurement (2026-12-01) gave twemproxy 0.91–1.09 at pipeline 1 and 0.31–0.42 at pipeline 16, HAProxy 0.61–0.63 and 0.48–0.50; the targets below use those figures.",
+            "Not measured yet: the fault runs through the front door (SIGKILL / SIGSTOP of the primary under load, first success on the backup, client errors) and failback with HAProxy in the same run.",
+            switches.Count == 0 ? "The engine stayed on the primary throughout." : $"The engine switched {switches.Count} time(s) during this healthy run: {string.Join("; ", switches)}",
+        };
+        var seconds = Clock.Ms(Clock.Now - started) / 1000;
+        return new SuiteResult("resp", seconds, figures, targets, contenders, notes, Render(figures, targets, contenders, notes));
+    }
+
+    private static async Task<(WebApplication App, int Port)> StartFrontDoorAsync(EngineContender engine)
+    {
+        var options = new RespFrontDoorOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0) };
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(engine.Engine);
+        builder.Services.AddRespFrontDoor(options);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenRespFrontDoor(options));
+        var app = builder.Build();
+        await app.StartAsync();
+        return (app, ((IPEndPoint)app.Services.GetRequiredService<RespConnections>().ListeningOn!).Port);
+    }
+
+    private static async Task<RespCell> RunCellAsync(Dictionary<string, int> ports, int size, int pipeline, int requests, int rounds)
+    {
+        var names = ports.Keys.ToArray();
+        var samples = names.ToDictionary(n => n, _ => new List<Dictionary<string, (double Rps, double P50, double P99)>>());
+        for (var round = 0; round < rounds; round++)
+        {
+            for (var i = 0; i < names.Length; i++)
+            {
+                var name = names[(i + round) % names.Length];
+                samples[name].Add(await RunBenchmarkAsync(ports[name], size, pipeline, requests));
+            }
+
+            Progress.Line(string.Create(CultureInfo.InvariantCulture, $"resp: {size} B, pipeline {pipeline}, round {round + 1}/{rounds}: {string.Join(", ", names.Select(n => $"{n} SET {samples[n][round]["SET"].Rps:0} GET {samples[n][round]["GET"].Rps:0}"))}"));
+        }
+
+        var figures = new List<RespFigures>();
+        foreach (var name in names)
+        {
+            foreach (var test in new[] { "SET", "GET" })
+            {
+                var mine = samples[name].Select(r => r[test]).ToList();
+                var ratios = mine.Select((s, r) => s.Rps / samples["direct"][r][test].Rps).ToList();
+                figures.Add(new RespFigures(name, test, Stats.Median(mine.Select(s => s.Rps)), Stats.Median(ratios), ratios.Min(), ratios.Max(), Stats.Median(mine.Select(s => s.P50)), Stats.Median(mine.Select(s => s.P99)), [.. mine.Select(s => Math.Round(s.Rps))]));
+            }
+        }
+
+        return new RespCell(size, pipeline, figures);
+    }
+
+    /// <summary>One redis-benchmark run; its CSV lines: "test","rps","avg","min","p50","p95","p99","max".</summary>
+    private static async Task<Dictionary<string, (double Rps, double P50, double P99)>> RunBenchmarkAsync(int port, int size, int pipeline, int requests)
+    {
+        var info = new ProcessStartInfo("timeout") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // redis-benchmark spins forever against a dead port: always bounded.
+        foreach (var argument in new[] { "120", "redis-benchmark", "-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-q", "--csv", "-t", "set,get", "-c", Clients.ToString(CultureInfo.InvariantCulture), "-n", requests.ToString(CultureInfo.InvariantCulture), "-d", size.ToString(CultureInfo.InvariantCulture), "-P", pipeline.ToString(CultureInfo.InvariantCulture) })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        var result = new Dictionary<string, (double, double, double)>();
+        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var fields = line.Split(',').Select(f => f.Trim('"')).ToArray();
+            if (fields.Length >= 7 && fields[0] is "SET" or "GET" && double.TryParse(fields[1], CultureInfo.InvariantCulture, out var rps))
+            {
+                result[fields[0]] = (rps, double.Parse(fields[4], CultureInfo.InvariantCulture), double.Parse(fields[6], CultureInfo.InvariantCulture));
+            }
+        }
+
+        if (result.Count != 2)
+        {
+            throw new InvalidOperationException($"redis-benchmark on port {port} (exit {process.ExitCode}) printed no SET and GET results:\n{output}");
+        }
+
+        return result;
+    }
+
+    private static List<TargetCheck> Judge(BenchSettings settings, RespSuiteFigures figures)
+    {
+        bool? Verdict(bool met) => settings.Quick ? null : met;
+        var targets = new List<TargetCheck>();
+        foreach (var cell in figures.Cells)
+        {
+            var door = cell.Contenders.Where(c => c.Contender == "front door").ToList();
+            var worst = door.Min(c => c.RatioToDirect);
+            var (target, threshold) = cell.Pipeline == 1 ? ("at least twemproxy's ratio (0.91, the issue's lower figure)", 0.91) : ("≥ 0.6 of direct (above twemproxy and HAProxy)", 0.6);
+            targets.Add(new TargetCheck(
+                $"front door, pipeline {cell.Pipeline}, {cell.ValueBytes} B: {target}",
+                string.Join("; ", door.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Test} {c.RatioToDirect:0.00} ({c.RatioMin:0.00}–{c.RatioMax:0.00})"))),
+                Verdict(worst >= threshold)));
+        }
+
+        return targets;
+    }
+
+    private static string Render(RespSuiteFigures figures, IReadOnlyList<TargetCheck> targets, IReadOnlyDictionary<string, string> contenders, IReadOnlyList<string> notes)
+    {
+        var markdown = new Markdown().Heading($"resp: redis-benchmark SET/GET, {figures.Clients} clients, through the front door vs direct");
+        markdown.Table(
+            ["value", "pipeline", "test", "contender", "requests/s (median)", "ratio to direct", "p50 ms", "p99 ms"],
+            figures.Cells.SelectMany(cell => cell.Contenders.OrderBy(c => c.Test, StringComparer.Ordinal).Select(c => (IReadOnlyList<string>)
+            [
+                $"{cell.ValueBytes} B",
+                cell.Pipeline.ToString(CultureInfo.InvariantCulture),
+                c.Test,
+                c.Contender,
+                Markdown.F(c.RequestsPerSecond, "0"),
+                c.Contender == "direct" ? "1.00" : $"{Markdown.F(c.RatioToDirect, "0.00")} ({Markdown.F(c.RatioMin, "0.00")}–{Markdown.F(c.RatioMax, "0.00")})",
+                Markdown.F(c.P50Ms, "0.000"),
+                Markdown.F(c.P99Ms, "0.000"),
+            ])));
+        markdown.Subheading("targets");
+        markdown.Targets(targets);
+        markdown.Subheading("how each contender was configured");
+        markdown.Bullets(contenders.Values);
+        markdown.Bullets(notes);
+        return markdown.ToString();
+    }
+}
