@@ -28,8 +28,11 @@ internal static class RespRequestParser
     /// <summary>Most arguments in one command (Redis's own limit).</summary>
     public const int MaxArguments = 1024 * 1024;
 
-    /// <summary>Longest single argument: 64 MiB (Redis allows 512 MiB; the front door buffers a command whole).</summary>
-    public const int MaxArgumentBytes = 64 * 1024 * 1024;
+    /// <summary>
+    /// Most bytes in one command's arguments together: 32 MiB (Redis allows 512 MiB per argument; the
+    /// front door buffers a command whole before it runs, so this bounds what one connection can make it hold).
+    /// </summary>
+    public const int MaxCommandBytes = 32 * 1024 * 1024;
 
     /// <summary>Longest inline command or header line.</summary>
     public const int MaxLineBytes = 64 * 1024;
@@ -124,9 +127,15 @@ internal static class RespRequestParser
                 return length;
             }
 
-            if (size < 0 || size > MaxArgumentBytes)
+            if (size < 0)
             {
-                error = $"Protocol error: invalid bulk length ({size}; 0 to {MaxArgumentBytes} bytes)";
+                error = $"Protocol error: invalid bulk length ({size})";
+                return ParseStatus.ProtocolError;
+            }
+
+            if (total + size > MaxCommandBytes)
+            {
+                error = $"Protocol error: the command is larger than {MaxCommandBytes / (1024 * 1024)} MiB, the most the front door takes in one command";
                 return ParseStatus.ProtocolError;
             }
 

@@ -144,6 +144,25 @@ public sealed class FrontDoorInMemoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LargeValue_ManyMegabytes_IsStoredAndReadBack()
+    {
+        // Larger than the socket transport's default read buffer (1 MiB): the parser needs the whole command.
+        var value = new string('v', 20 * 1024 * 1024);
+
+        Assert.Equal("OK", await _client.CallAsync("SET", "big", value));
+        Assert.Equal(value.Length, ((string)(await _client.CallAsync("GET", "big"))!).Length);
+    }
+
+    [Fact]
+    public async Task CommandLargerThanTheLimit_IsRefusedAsAProtocolError()
+    {
+        await _client.SendRawAsync(System.Text.Encoding.ASCII.GetBytes($"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n${(40 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture)}\r\n"));
+
+        var error = Assert.IsType<RespError>(await _client.ReadAsync());
+        Assert.StartsWith("ERR Protocol error: the command is larger than 32 MiB", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ProtocolError_IsAnsweredThenTheConnectionCloses()
     {
         await _client.SendRawAsync("*1\r\n+PING\r\n"u8.ToArray());
