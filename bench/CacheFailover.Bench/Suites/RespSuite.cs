@@ -76,6 +76,7 @@ internal static class RespSuite
         var cells = new List<RespCell>();
         var faults = new List<RespFaultFigures>();
         List<string> switches;
+        List<string> throughputSwitches = [];
         try
         {
             foreach (var size in new[] { 100, 4096 })
@@ -86,6 +87,7 @@ internal static class RespSuite
                 }
             }
 
+            throughputSwitches = engine.Events.Select(e => $"{e.Event.Kind} {e.Event.FromServiceId} -> {e.Event.ToServiceId ?? "-"} ({e.Event.Trigger}): {e.Event.Reason}").ToList();
             foreach (var peer in peers)
             {
                 // The fault runs restart the primary: the peers, which hold connections to it, are done.
@@ -128,7 +130,8 @@ internal static class RespSuite
             missing.Count == 0 ? "twemproxy and HAProxy ran in the same rounds as the others." : $"Not installed here, so not in this run: {string.Join(", ", missing)}; the targets then use the issue's figures for it (twemproxy 0.91 at pipeline 1).",
             string.Create(CultureInfo.InvariantCulture, $"Faults: {settings.FailoverWorkers} workers, each on its own connection to the front door, alternating SET and GET (both safe to repeat) of 100 B values; after {settings.FailoverWarmup.TotalSeconds:0.#} s the primary is killed (SIGKILL) or frozen (SIGSTOP); first success = the first request started after the fault that succeeded (the primary cannot have served it), measured from the fault; the run then goes on for {settings.FailoverWindow.TotalSeconds:0.#} s. Between repetitions the primary is restarted or resumed and the engine recovered to it by hand."),
             "Not measured yet: failback with strings, hashes, lists and sets under this load (the tests show 0 stale / 0 resurrected on a manual failover), and HAProxy's count in the same run.",
-            $"Switches during the run (the faults' failovers and the recoveries between them): {(switches.Count == 0 ? "none" : string.Join("; ", switches))}",
+            throughputSwitches.Count == 0 ? "The engine stayed on the primary through every throughput cell." : $"**The engine switched during the healthy throughput cells** ({throughputSwitches.Count}): {string.Join("; ", throughputSwitches)}",
+            $"Every switch of the run, the faults' failovers and the recoveries between repetitions included: {(switches.Count == 0 ? "none" : string.Join("; ", switches))}",
         };
         var seconds = Clock.Ms(Clock.Now - started) / 1000;
         return new SuiteResult("resp", seconds, figures, targets, contenders, notes, Render(figures, targets, contenders, notes));
@@ -139,13 +142,14 @@ internal static class RespSuite
         var repetitions = new List<RespFaultRepetition>();
         for (var repetition = 0; repetition < settings.FailoverRepetitions; repetition++)
         {
+            await EnsurePrimaryServesAsync(engine, $"before {fault} repetition {repetition + 1}");
             var load = new RespFaultLoad(port, settings.FailoverWorkers, 100);
             await Clock.Delay(settings.FailoverWarmup);
             if (engine.Engine.ActiveServiceId != engine.Engine.PrimaryServiceId)
             {
-                // The measurement needs traffic on the primary when the fault hits.
+                // The measurement needs traffic on the primary when the fault hits: the warm-up moved it.
                 await load.StopAsync();
-                throw new InvalidOperationException($"resp {fault} repetition {repetition + 1}: the engine serves '{engine.Engine.ActiveServiceId}', not the primary, before the fault ({engine.Engine.Status}).");
+                throw new InvalidOperationException($"resp {fault} repetition {repetition + 1}: the engine left the primary during the warm-up ('{engine.Engine.ActiveServiceId}' serves, {engine.Engine.Status}).");
             }
 
             var faultAt = Clock.Now;
@@ -178,14 +182,7 @@ internal static class RespSuite
                 servers.Primary.Resume();
             }
 
-            string? refusal = null;
-            for (var attempt = 0; attempt < 50 && engine.Engine.ActiveServiceId != engine.Engine.PrimaryServiceId; attempt++)
-            {
-                await Clock.Delay(TimeSpan.FromMilliseconds(200));
-                refusal = (await engine.Engine.TriggerManualRecoveryAsync("resp bench: next repetition", flushDirtyPrimary: true)).RefusalReason;
-            }
-
-            Progress.Line($"resp: after {fault} repetition {repetition + 1}: {engine.Engine.ActiveServiceId} serves ({engine.Engine.Status}){(refusal is null ? string.Empty : "; last recovery refusal: " + refusal)}");
+            await EnsurePrimaryServesAsync(engine, $"after {fault} repetition {repetition + 1}");
         }
 
         return new RespFaultFigures(
@@ -195,6 +192,27 @@ internal static class RespSuite
             Stats.Median(repetitions.Select(r => r.FirstSuccessAfterFaultMs)),
             Stats.Max(repetitions.Select(r => r.FirstSuccessAfterFaultMs)),
             repetitions.Sum(r => r.Errors));
+    }
+
+    /// <summary>Recovers to the primary by hand (flushing it: it may be a fresh, empty server) until it serves; says so on stderr.</summary>
+    private static async Task EnsurePrimaryServesAsync(EngineContender engine, string when)
+    {
+        string? refusal = null;
+        for (var attempt = 0; attempt < 50 && engine.Engine.ActiveServiceId != engine.Engine.PrimaryServiceId; attempt++)
+        {
+            refusal = (await engine.Engine.TriggerManualRecoveryAsync("resp bench: back to the primary", flushDirtyPrimary: true)).RefusalReason;
+            if (refusal is not null)
+            {
+                await Clock.Delay(TimeSpan.FromMilliseconds(200));
+            }
+        }
+
+        if (engine.Engine.ActiveServiceId != engine.Engine.PrimaryServiceId)
+        {
+            throw new InvalidOperationException($"resp {when}: the engine could not be recovered to the primary ({refusal}).");
+        }
+
+        Progress.Line($"resp: {when}: {engine.Engine.ActiveServiceId} serves ({engine.Engine.Status})");
     }
 
     private static async Task<(WebApplication App, int Port)> StartFrontDoorAsync(EngineContender engine)

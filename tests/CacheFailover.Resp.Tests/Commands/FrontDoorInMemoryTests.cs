@@ -95,6 +95,10 @@ public sealed class FrontDoorInMemoryTests : IAsyncLifetime
         Assert.Null(await _client.CallAsync("GET", "in-tx"));
         var blocking = Assert.IsType<RespError>(await _client.CallAsync("BLPOP", "l", "0"));
         Assert.Contains("blocking commands are not supported", blocking.Message, StringComparison.Ordinal);
+        var subscribe = Assert.IsType<RespError>(await _client.CallAsync("SUBSCRIBE", "news"));
+        Assert.StartsWith("ERR 'SUBSCRIBE' is not supported: pub/sub is not supported yet", subscribe.Message, StringComparison.Ordinal);
+        var eval = Assert.IsType<RespError>(await _client.CallAsync("EVAL", "return 1", "0"));
+        Assert.StartsWith("ERR 'EVAL' is not supported: scripts and functions are not supported yet", eval.Message, StringComparison.Ordinal);
         Assert.Equal(new RespError("ERR wrong number of arguments for 'get' command"), await _client.CallAsync("GET"));
         Assert.Equal("PONG", await _client.CallAsync("PING"));
     }
@@ -141,6 +145,34 @@ public sealed class FrontDoorInMemoryTests : IAsyncLifetime
             Assert.Equal("OK", await _client.ReadAsync());
             Assert.Equal($"v{i}", await _client.ReadAsync());
         }
+    }
+
+    [Fact]
+    public async Task FlushDb_WhileTheBackupServes_MarksThePrimaryDirty_SoItIsFlushedBeforeItServesAgain()
+    {
+        Assert.Equal("OK", await _client.CallAsync("SET", "f:1", "old"));
+        await _engine.TriggerManualFailoverAsync("test");
+
+        Assert.Equal("OK", await _client.CallAsync("FLUSHDB"));
+
+        Assert.True(_engine.GetJournal().PrimaryDirty);
+        var refused = await _engine.TriggerManualRecoveryAsync("test");
+        Assert.False(refused.Success);
+        Assert.Contains("dirty", refused.RefusalReason, StringComparison.Ordinal);
+        var recovered = await _engine.TriggerManualRecoveryAsync("test", flushDirtyPrimary: true);
+        Assert.True(recovered.Success, recovered.RefusalReason);
+        Assert.Null(await _client.CallAsync("GET", "f:1"));
+    }
+
+    [Fact]
+    public async Task FlushDb_WhileThePrimaryServes_FlushesIt_AndLeavesItClean()
+    {
+        Assert.Equal("OK", await _client.CallAsync("SET", "f:2", "v"));
+
+        Assert.Equal("OK", await _client.CallAsync("FLUSHALL"));
+
+        Assert.Equal(0L, await _client.CallAsync("DBSIZE"));
+        Assert.False(_engine.GetJournal().PrimaryDirty);
     }
 
     [Fact]
