@@ -35,7 +35,9 @@ internal sealed class ConnectionCommands(FailoverEngine engine, RespCommandTable
             "SELECT" => Done(request.Text(0) == "0"
                 ? CommandReply.Ok
                 : CommandReply.Error("ERR SELECT: the front door serves one database (the one each cache connection names) and accepts only SELECT 0")),
-            "AUTH" => Done(Authenticate(session, args.Length == 2 ? request.Text(0) : null, args[^1].Span)),
+            "AUTH" => Done(args.Length > 2
+                ? CommandReply.Error("ERR syntax error: AUTH <password> or AUTH <username> <password>")
+                : Authenticate(session, args.Length == 2 ? request.Text(0) : null, args[^1].Span)),
             "HELLO" => Done(Hello(session, request)),
             "CLIENT" => Done(Client(session, request)),
             "QUIT" => Done(Quit(session)),

@@ -28,6 +28,7 @@ public sealed class AuthenticationTests : IAsyncLifetime
         Assert.Equal(new RespError("NOAUTH Authentication required."), await client.CallAsync("GET", "k"));
         Assert.Equal(new RespError("WRONGPASS invalid username-password pair or user is disabled."), await client.CallAsync("AUTH", "wrong"));
         Assert.Equal(new RespError("WRONGPASS invalid username-password pair or user is disabled."), await client.CallAsync("AUTH", "admin", Password));
+        Assert.StartsWith("ERR syntax error", Assert.IsType<RespError>(await client.CallAsync("AUTH", "default", Password, "extra")).Message, StringComparison.Ordinal);
         Assert.Equal("OK", await client.CallAsync("AUTH", Password));
         Assert.Null(await client.CallAsync("GET", "k"));
     }
