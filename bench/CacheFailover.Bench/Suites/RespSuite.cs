@@ -24,7 +24,7 @@ internal sealed record RespFaultRepetition(double FirstSuccessAfterFaultMs, long
 
 internal sealed record RespFaultFigures(string Fault, int Workers, IReadOnlyList<RespFaultRepetition> Repetitions, double MedianFirstSuccessMs, double MaxFirstSuccessMs, long TotalErrors);
 
-internal sealed record RespSuiteFigures(int Clients, int RequestsPerRound, int Rounds, IReadOnlyList<RespCell> Cells, IReadOnlyList<RespFaultFigures> Faults, IReadOnlyList<string> EngineSwitchesDuringRun);
+internal sealed record RespSuiteFigures(int Clients, int RequestsPerRound, int Rounds, IReadOnlyList<RespCell> Cells, IReadOnlyList<RespFaultFigures> Faults, IReadOnlyList<RespFailbackFigures> Failback, IReadOnlyList<string> EngineSwitchesDuringRun);
 
 /// <summary>
 /// The RESP front door against Redis itself, both driven by redis-benchmark (SET and GET, 50 clients,
@@ -75,6 +75,7 @@ internal static class RespSuite
         }
         var cells = new List<RespCell>();
         var faults = new List<RespFaultFigures>();
+        var failback = new List<RespFailbackFigures>();
         List<string> switches;
         List<string> throughputSwitches = [];
         try
@@ -88,6 +89,16 @@ internal static class RespSuite
             }
 
             throughputSwitches = engine.Events.Select(e => $"{e.Event.Kind} {e.Event.FromServiceId} -> {e.Event.ToServiceId ?? "-"} ({e.Event.Trigger}): {e.Event.Reason}").ToList();
+            var keysPerType = settings.Quick ? 50 : 250;
+            await EnsurePrimaryServesAsync(engine, "before the failback run");
+            failback.Add(await RespFailback.RunAsync("front door", frontDoor.Port, servers, engine, keysPerType));
+            Progress.Line($"resp: failback through the front door: {failback[^1]}");
+            if (ports.TryGetValue("haproxy", out var haproxyPort))
+            {
+                failback.Add(await RespFailback.RunAsync("haproxy", haproxyPort, servers, null, keysPerType));
+                Progress.Line($"resp: failback through HAProxy: {failback[^1]}");
+            }
+
             foreach (var peer in peers)
             {
                 // The fault runs restart the primary: the peers, which hold connections to it, are done.
@@ -115,7 +126,7 @@ internal static class RespSuite
             await engine.DisposeAsync();
         }
 
-        var figures = new RespSuiteFigures(Clients, requests, rounds, cells, faults, switches);
+        var figures = new RespSuiteFigures(Clients, requests, rounds, cells, faults, failback, switches);
         var targets = Judge(settings, figures);
         var contenders = new Dictionary<string, string>
         {
@@ -129,7 +140,7 @@ internal static class RespSuite
             string.Create(CultureInfo.InvariantCulture, $"redis-benchmark -q --csv -t set,get -c {Clients} -n {requests} -d <value> -P <pipeline>; {rounds} round(s), the contenders' order rotating each round; ratio = front door ÷ direct in the same round, median over rounds (min–max)."),
             missing.Count == 0 ? "twemproxy and HAProxy ran in the same rounds as the others." : $"Not installed here, so not in this run: {string.Join(", ", missing)}; the targets then use the issue's figures for it (twemproxy 0.91 at pipeline 1).",
             string.Create(CultureInfo.InvariantCulture, $"Faults: {settings.FailoverWorkers} workers, each on its own connection to the front door, alternating SET and GET (both safe to repeat) of 100 B values; after {settings.FailoverWarmup.TotalSeconds:0.#} s the primary is killed (SIGKILL) or frozen (SIGSTOP); first success = the first request started after the fault that succeeded (the primary cannot have served it), measured from the fault; the run then goes on for {settings.FailoverWindow.TotalSeconds:0.#} s. Between repetitions the primary is restarted or resumed and the engine recovered to it by hand."),
-            "Not measured yet: failback with strings, hashes, lists and sets under this load (the tests show 0 stale / 0 resurrected on a manual failover), and HAProxy's count in the same run.",
+            "Failback: keys of four types (string, hash, list, set) written \"old\" through the contender; the primary frozen (SIGSTOP) until the contender serves the backup (the engine on its own probes; HAProxy on its checks); half the keys rewritten, half deleted through it; the primary resumed (the engine recovered by hand; HAProxy on its checks); every key read back through the contender: a read of \"old\" is stale (rewritten keys, I1) or resurrected (deleted keys, I2).",
             throughputSwitches.Count == 0 ? "The engine stayed on the primary through every throughput cell." : $"**The engine switched during the healthy throughput cells** ({throughputSwitches.Count}): {string.Join("; ", throughputSwitches)}",
             $"Every switch of the run, the faults' failovers and the recoveries between repetitions included: {(switches.Count == 0 ? "none" : string.Join("; ", switches))}",
         };
@@ -318,6 +329,14 @@ internal static class RespSuite
                 Verdict(fault.MaxFirstSuccessMs <= limit && fault.TotalErrors == 0)));
         }
 
+        foreach (var run in figures.Failback.Where(f => f.Contender == "front door"))
+        {
+            targets.Add(new TargetCheck(
+                "failback through the front door (strings, hashes, lists, sets): 0 stale, 0 resurrected",
+                $"{run.StaleReads} stale of {run.Overwritten}, {run.Resurrected} resurrected of {run.Deleted}; {run.ClientErrors} client error(s)",
+                Verdict(run.StaleReads == 0 && run.Resurrected == 0)));
+        }
+
         return targets;
     }
 
@@ -347,6 +366,18 @@ internal static class RespSuite
                 string.Join(", ", f.Repetitions.Select(r => Markdown.F(r.FirstSuccessAfterFaultMs))),
                 $"{Markdown.F(f.MedianFirstSuccessMs)} / {Markdown.F(f.MaxFirstSuccessMs)}",
                 string.Join(", ", f.Repetitions.Select(r => r.Errors.ToString(CultureInfo.InvariantCulture))),
+            ]));
+        markdown.Subheading("failback: keys written and deleted while the backup served, read after the primary serves again");
+        markdown.Table(
+            ["contender", "keys per type", "stale reads", "resurrected deletes", "client errors during the failover", "how it came back"],
+            figures.Failback.Select(f => (IReadOnlyList<string>)
+            [
+                f.Contender,
+                f.KeysPerType.ToString(CultureInfo.InvariantCulture),
+                $"{f.StaleReads} / {f.Overwritten}",
+                $"{f.Resurrected} / {f.Deleted}",
+                f.ClientErrors.ToString(CultureInfo.InvariantCulture),
+                f.Notes,
             ]));
         markdown.Subheading("targets");
         markdown.Targets(targets);
