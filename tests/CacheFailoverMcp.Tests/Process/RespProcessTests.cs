@@ -61,6 +61,29 @@ public sealed partial class RespProcessTests
     }
 
     [Fact]
+    public async Task RespWithPassword_ClientsMustAuth_AndThePasswordIsNeverLogged()
+    {
+        const string Password = "s3cret-resp-password-0123";
+        await using var server = ServerProcess.Start("--resp", "127.0.0.1:0", "--resp-password", Password, "--log-level", "debug");
+        await server.WaitForStderrAsync("RESP front door listening on", Timeout);
+        var port = int.Parse(ListeningLine().Match(server.Stderr).Groups["port"].Value, CultureInfo.InvariantCulture);
+
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync("127.0.0.1", port);
+        var stream = tcp.GetStream();
+        var resp = new RespReader(stream);
+        await stream.WriteAsync(Encoding.ASCII.GetBytes("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"));
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => resp.ReadAsync());
+        Assert.Contains("NOAUTH", refused.Message, StringComparison.Ordinal);
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"*2\r\n$4\r\nAUTH\r\n${Password.Length}\r\n{Password}\r\n"));
+        Assert.Equal("OK", await resp.ReadAsync());
+
+        Assert.Contains("password required", server.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(Password, server.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(server.StdoutLines, line => line.Contains(Password, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task NonLoopbackRespWithoutPassword_RefusesToStart()
     {
         await using var server = ServerProcess.Start("--resp", "0.0.0.0:0");
