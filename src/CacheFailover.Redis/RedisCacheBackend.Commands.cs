@@ -32,6 +32,65 @@ public sealed partial class RedisCacheBackend
         return ExecuteAsync(command.Name, new RawCommand(command.Name, arguments), static (database, raw) => RunAsync(database, raw), cancellationToken);
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// One StackExchange.Redis transaction (MULTI … EXEC on the interactive connection). A command the
+    /// server refuses while queuing aborts the whole (<c>EXECABORT</c>); a command that fails when run
+    /// (<c>WRONGTYPE</c>) answers its own error inside the array, as Redis does.
+    /// </remarks>
+    public ValueTask<CommandReply> ExecuteTransactionAsync(IReadOnlyList<CacheCommand> commands, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(commands);
+        var raws = commands.Select(c => new RawCommand(c.Name, [.. c.Arguments.Select(a => (object)(RedisValue)a.ToArray())])).ToArray();
+        return ExecuteAsync("EXEC", raws, static (database, all) => RunTransactionAsync(database, all), cancellationToken);
+    }
+
+    private static async Task<CommandReply> RunTransactionAsync(IDatabase database, RawCommand[] raws)
+    {
+        var transaction = database.CreateTransaction();
+        var pending = raws.Select(raw => transaction.ExecuteAsync(raw.Name, raw.Arguments)).ToArray();
+        bool committed;
+        try
+        {
+            committed = await transaction.ExecuteAsync().ConfigureAwait(false);
+        }
+        catch (RedisServerException error) when (!IsServiceFailure(error.Message))
+        {
+            Observe(pending);
+            return CommandReply.Error(error.Message.StartsWith("EXECABORT", StringComparison.Ordinal) ? error.Message : "EXECABORT Transaction discarded because of previous errors: " + error.Message);
+        }
+
+        if (!committed)
+        {
+            Observe(pending);
+            return CommandReply.NullArray;
+        }
+
+        var replies = new CommandReply[pending.Length];
+        for (var i = 0; i < pending.Length; i++)
+        {
+            try
+            {
+                replies[i] = ToReply(await pending[i].ConfigureAwait(false));
+            }
+            catch (RedisServerException error)
+            {
+                replies[i] = CommandReply.Error(error.Message);
+            }
+        }
+
+        return CommandReply.Array(replies);
+    }
+
+    private static void Observe(Task[] tasks)
+    {
+        foreach (var task in tasks)
+        {
+            // The transaction did not run: the library cancels or faults each command's task; nobody awaits them.
+            task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
     private static async Task<CommandReply> RunAsync(IDatabase database, RawCommand raw)
     {
         try

@@ -64,6 +64,18 @@ public interface ICacheBackend : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(command);
         return new ValueTask<CommandReply>(CommandReply.Error($"ERR '{command.Name}' is not supported by the backend at {Endpoint}: it runs no Redis-protocol commands"));
     }
+
+    /// <summary>
+    /// Runs <paramref name="commands"/> as one transaction (MULTI … EXEC on one connection): all or
+    /// none are applied, and nothing else runs between them. Answers the array of their replies (a
+    /// command's own error among them), or an error when the transaction was refused as a whole.
+    /// </summary>
+    /// <remarks>A backend that cannot run transactions answers with an error that names it.</remarks>
+    ValueTask<CommandReply> ExecuteTransactionAsync(IReadOnlyList<CacheCommand> commands, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(commands);
+        return new ValueTask<CommandReply>(CommandReply.Error($"ERR transactions (MULTI/EXEC) are not supported by the backend at {Endpoint}: use a Redis backend"));
+    }
 }
 
 /// <summary>What a backend learned about its connection.</summary>

@@ -197,6 +197,18 @@ public sealed class FailoverEngine : IAsyncDisposable
     }
 
     /// <summary>
+    /// Runs <paramref name="commands"/> as one transaction on the serving service (MULTI … EXEC), with
+    /// the same deadline, journal and retry rules as <see cref="ExecuteCommandAsync"/>; <paramref name="routing"/>
+    /// covers every command of it.
+    /// </summary>
+    public ValueTask<CommandReply> ExecuteTransactionAsync(IReadOnlyList<CacheCommand> commands, CommandRouting routing, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(commands);
+        ArgumentNullException.ThrowIfNull(routing.Keys);
+        return _executor.ExecuteAsync<TransactionOperation, CommandReply, ValueOnly<CommandReply>, CommandReply>(new TransactionOperation(commands, routing), cancellationToken);
+    }
+
+    /// <summary>
     /// Fails over at an operator's request, to <paramref name="targetServiceId"/> or to the best
     /// candidate. Refused (with <see cref="FailoverRefusedException"/>, nothing changed) when the
     /// target is unknown, already serving, the primary (use recovery), or cannot serve. After a

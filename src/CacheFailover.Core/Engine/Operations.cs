@@ -169,3 +169,29 @@ internal readonly struct CommandOperation(CacheCommand command, CommandRouting r
 
     public ValueTask InvokeVoidAsync(ICacheBackend backend, CancellationToken cancellationToken) => throw new NotSupportedException();
 }
+
+/// <summary>
+/// MULTI … EXEC from the RESP front door: its commands run as one transaction on the serving backend.
+/// The routing covers them all (every key of every write journaled at once; safe to repeat only when
+/// every command is).
+/// </summary>
+internal readonly struct TransactionOperation(IReadOnlyList<CacheCommand> commands, CommandRouting routing) : IEngineOperation<CommandReply>
+{
+    public string Name => "EXEC";
+
+    public string Key => routing.Keys.Count > 0 ? routing.Keys[0] : string.Empty;
+
+    public bool IsWrite => routing.IsWrite;
+
+    public bool IsSafeToRepeat => routing.IsSafeToRepeat;
+
+    public bool TryJournal(FailbackJournal journal) => journal.TryRecordAll(routing.Keys);
+
+    public ValueTask<CommandReply> InvokeAsync(ICacheBackend backend, CancellationToken cancellationToken) => backend.ExecuteTransactionAsync(commands, cancellationToken);
+
+    public bool IsVoid => false;
+
+    public CommandReply VoidResult => CommandReply.Null;
+
+    public ValueTask InvokeVoidAsync(ICacheBackend backend, CancellationToken cancellationToken) => throw new NotSupportedException();
+}

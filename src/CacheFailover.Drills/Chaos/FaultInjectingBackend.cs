@@ -185,6 +185,13 @@ public sealed class FaultInjectingBackend : ICacheBackend
     }
 
     /// <inheritdoc />
+    public ValueTask<CommandReply> ExecuteTransactionAsync(IReadOnlyList<CacheCommand> commands, CancellationToken cancellationToken = default)
+    {
+        var fault = _fault;
+        return fault is null ? _inner.ExecuteTransactionAsync(commands, cancellationToken) : Faulted(fault, () => _inner.ExecuteTransactionAsync(commands, cancellationToken), cancellationToken);
+    }
+
+    /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
         Clear();

@@ -10,7 +10,7 @@ internal static class RespCommandDocs
     public const string Begin = "<!-- command table: generated from RespCommandTable, checked by a test -->";
     public const string End = "<!-- end of command table -->";
 
-    private static readonly string[] GroupOrder = ["connection", "string", "key", "server", "hash", "list", "set", "sorted set"];
+    private static readonly string[] GroupOrder = ["connection", "transaction", "string", "key", "server", "hash", "list", "set", "sorted set"];
 
     public static string Markdown(RespCommandTable table)
     {
@@ -24,9 +24,9 @@ internal static class RespCommandDocs
             .ThenBy(c => c.Name, StringComparer.Ordinal);
         foreach (var c in served)
         {
-            var memory = c.Route == RespRoute.Connection ? "front door" : InMemoryCacheBackend.SupportedCommands.Contains(c.Name) || c.Route == RespRoute.Flush ? "yes" : "no";
+            var memory = c.Route == RespRoute.Connection ? "front door" : c.Route == RespRoute.Transaction ? "no (Redis only)" : InMemoryCacheBackend.SupportedCommands.Contains(c.Name) || c.Route == RespRoute.Flush ? "yes" : "no";
             var safe = c.IsSafeToRepeat ? (c.UnsafeOptions.Count > 0 ? $"yes, not with {string.Join("/", c.UnsafeOptions)}" : "yes") : "**no**";
-            text.Append(CultureInfo.InvariantCulture, $"| `{c.Name}` | {c.Group} | {c.Arity} | {(c.IsWrite ? "yes" : "no")} | {Keys(c)} | {(c.Route == RespRoute.Connection ? "—" : safe)} | {memory} |\n");
+            text.Append(CultureInfo.InvariantCulture, $"| `{c.Name}` | {c.Group} | {c.Arity} | {(c.IsWrite ? "yes" : "no")} | {Keys(c)} | {(c.Route is RespRoute.Connection or RespRoute.Transaction ? "—" : safe)} | {memory} |\n");
         }
 
         text.Append("\nRefused (answered with `-ERR '<command>' is not supported: <why>`; the connection stays open):\n\n");

@@ -12,6 +12,9 @@ internal enum RespRoute
     /// <summary>FLUSHDB/FLUSHALL: the serving service, and a primary that did not take it is marked dirty.</summary>
     Flush,
 
+    /// <summary>MULTI, EXEC, DISCARD: commands queued on the connection, run on the serving service as one transaction.</summary>
+    Transaction,
+
     /// <summary>Not supported: answered with an error that says why; the connection stays open.</summary>
     Refused,
 }

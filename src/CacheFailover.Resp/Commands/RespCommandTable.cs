@@ -10,7 +10,7 @@ namespace CacheFailover.Resp.Commands;
 /// </summary>
 internal sealed class RespCommandTable
 {
-    private const string Transactions = "transactions (MULTI/EXEC/WATCH) are not supported yet: a transaction would have to stay on one service across a failover, and its keys be journaled as one";
+    private const string Watch = "WATCH is not supported yet: a watched key's version would have to be carried to the new service across a failover (MULTI/EXEC without WATCH works)";
     private const string PubSub = "pub/sub is not supported yet: subscriptions would have to be moved to the new service after a switch";
     private const string Blocking = "blocking commands are not supported: a blocked client would hold a command on one service across a failover";
     private const string Scripts = "scripts and functions are not supported yet: their writes cannot be journaled or retried safely from outside";
@@ -176,9 +176,14 @@ internal sealed class RespCommandTable
         yield return Write("ZPOPMAX", -2, "sorted set", safe: false);
 
         // Refused, each with its reason.
-        foreach (var name in new[] { "MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH" })
+        foreach (var name in new[] { "MULTI", "EXEC", "DISCARD" })
         {
-            yield return Refused(name, "transaction", Transactions);
+            yield return new RespCommandSpec(name, 1, RespRoute.Transaction, "transaction", false, 0, 0, 0, true);
+        }
+
+        foreach (var name in new[] { "WATCH", "UNWATCH" })
+        {
+            yield return Refused(name, "transaction", Watch);
         }
 
         foreach (var name in new[] { "SUBSCRIBE", "UNSUBSCRIBE", "PSUBSCRIBE", "PUNSUBSCRIBE", "SSUBSCRIBE", "SUNSUBSCRIBE", "PUBLISH", "SPUBLISH", "PUBSUB" })

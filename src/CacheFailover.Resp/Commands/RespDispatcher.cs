@@ -13,7 +13,7 @@ namespace CacheFailover.Resp.Commands;
 /// (the serving service, with its deadline, health feedback, retries and journal), or a refusal.
 /// Every failure becomes an error reply; nothing here closes a connection.
 /// </summary>
-internal sealed class RespDispatcher(FailoverEngine engine, ConnectionCommands connection, RespConnections connections)
+internal sealed class RespDispatcher(FailoverEngine engine, ConnectionCommands connection, TransactionCommands transactions, RespConnections connections)
 {
     private const string NoAuth = "NOAUTH Authentication required.";
 
@@ -24,6 +24,7 @@ internal sealed class RespDispatcher(FailoverEngine engine, ConnectionCommands c
         var spec = request.Spec;
         if (spec is null)
         {
+            session.QueuedError |= session.Queued is not null;
             return Reply($"ERR unknown command '{Printable(request.Name)}': the front door does not know it (COMMAND lists what it serves; docs/resp.md says why the rest is refused)");
         }
 
@@ -33,14 +34,15 @@ internal sealed class RespDispatcher(FailoverEngine engine, ConnectionCommands c
             return Reply(NoAuth);
         }
 
-        if (session.InRefusedTransaction || spec.Name == "MULTI")
-        {
-            return Reply(InTransaction(session, spec.Name));
-        }
-
         if (!spec.AcceptsArgumentCount(request.Arguments.Length))
         {
+            session.QueuedError |= session.Queued is not null;
             return Reply($"ERR wrong number of arguments for '{spec.Name.ToLowerInvariant()}' command");
+        }
+
+        if (session.Queued is not null || spec.Route == RespRoute.Transaction)
+        {
+            return transactions.Handle(session, spec, request);
         }
 
         return spec.Route switch
@@ -55,28 +57,6 @@ internal sealed class RespDispatcher(FailoverEngine engine, ConnectionCommands c
             RespRoute.Flush => FlushAsync(request),
             _ => Reply($"ERR '{spec.Name}' is not supported: {spec.Refusal}"),
         };
-    }
-
-    /// <summary>
-    /// MULTI is refused, and so is everything a client queues after it up to EXEC or DISCARD: run one
-    /// by one, the transaction's commands would apply partly and without its atomicity.
-    /// </summary>
-    private static string InTransaction(RespSession session, string name)
-    {
-        switch (name)
-        {
-            case "MULTI":
-                session.InRefusedTransaction = true;
-                return "ERR 'MULTI' is not supported: transactions (MULTI/EXEC/WATCH) are not supported yet; the commands up to EXEC or DISCARD will not run";
-            case "EXEC":
-                session.InRefusedTransaction = false;
-                return "EXECABORT Transaction discarded: MULTI is not supported by the front door, so none of its commands ran";
-            case "DISCARD":
-                session.InRefusedTransaction = false;
-                return "ERR 'DISCARD' after a refused MULTI: nothing was queued and nothing ran";
-            default:
-                return $"ERR '{name}' not run: it follows a refused MULTI (transactions are not supported); send EXEC or DISCARD to end it";
-        }
     }
 
     /// <summary>A command name safe to quote back: printable, at most 64 characters.</summary>
@@ -144,28 +124,47 @@ internal sealed class RespDispatcher(FailoverEngine engine, ConnectionCommands c
         }
     }
 
+    /// <summary>
+    /// The keys to journal for a write (none for a read), as text: a key that is not UTF-8 would be
+    /// invalidated as another key, so such a write is refused (the error is returned instead).
+    /// </summary>
+    internal static bool TryWriteKeys(RespCommandSpec spec, RespRequest request, List<string> keys, out string? error)
+    {
+        error = null;
+        if (!spec.IsWrite)
+        {
+            return true;
+        }
+
+        var arguments = request.Arguments;
+        var first = keys.Count;
+        foreach (var index in spec.KeyIndexes(arguments.Length))
+        {
+            if (!Utf8.IsValid(arguments[index].Span))
+            {
+                error = $"ERR key #{keys.Count - first + 1} of {spec.Name} is not valid UTF-8: the failback journal records keys as text, so a write through the front door needs UTF-8 keys";
+                return false;
+            }
+
+            keys.Add(Encoding.UTF8.GetString(arguments[index].Span));
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether the command, with its options, may be repeated after an unknown outcome.</summary>
+    internal static bool IsSafeToRepeat(RespCommandSpec spec, RespRequest request) => spec.IsSafeToRepeat && !HasAnyOption(request.Arguments, spec.UnsafeOptions);
+
     private ValueTask<CommandReply> RunOnEngine(RespCommandSpec spec, RespRequest request)
     {
         var arguments = request.Arguments;
-        IReadOnlyList<string> keys = [];
-        if (spec.IsWrite)
+        var keys = new List<string>(spec.IsWrite ? 1 : 0);
+        if (!TryWriteKeys(spec, request, keys, out var error))
         {
-            // Keys are journaled as text; a key that is not UTF-8 would be invalidated as another key.
-            var list = new List<string>(1);
-            foreach (var index in spec.KeyIndexes(arguments.Length))
-            {
-                if (!Utf8.IsValid(arguments[index].Span))
-                {
-                    return Reply($"ERR key #{list.Count + 1} of {spec.Name} is not valid UTF-8: the failback journal records keys as text, so a write through the front door needs UTF-8 keys");
-                }
-
-                list.Add(Encoding.UTF8.GetString(arguments[index].Span));
-            }
-
-            keys = list;
+            return Reply(error!);
         }
 
-        var routing = new CommandRouting(keys, spec.IsWrite, spec.IsSafeToRepeat && !HasAnyOption(arguments, spec.UnsafeOptions));
+        var routing = new CommandRouting(keys, spec.IsWrite, IsSafeToRepeat(spec, request));
         try
         {
             var pending = engine.ExecuteCommandAsync(new CacheCommand(spec.Name, arguments), routing);

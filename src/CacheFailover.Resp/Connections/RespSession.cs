@@ -27,11 +27,11 @@ internal sealed class RespSession(long id, EndPoint? remote, EndPoint? local, lo
     /// <summary>Set by QUIT: the connection closes once the replies before it are written.</summary>
     public bool CloseRequested { get; set; }
 
-    /// <summary>
-    /// Set by a refused MULTI until EXEC or DISCARD: the commands a client queues for its transaction
-    /// must not run one by one, so they are refused too and EXEC answers EXECABORT.
-    /// </summary>
-    public bool InRefusedTransaction { get; set; }
+    /// <summary>The commands queued since MULTI, or null outside a transaction.</summary>
+    public List<Protocol.RespRequest>? Queued { get; set; }
+
+    /// <summary>A command was refused while queuing: EXEC answers EXECABORT and runs none (as Redis does).</summary>
+    public bool QueuedError { get; set; }
 
     /// <summary>Commands this connection has sent.</summary>
     public long Commands { get; set; }

@@ -22,8 +22,9 @@ public static class RespFrontDoorExtensions
         services.AddSingleton(sp => new RespConnections(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new ConnectionCommands(
             sp.GetRequiredService<CacheFailover.Engine.FailoverEngine>(), sp.GetRequiredService<RespCommandTable>(), sp.GetRequiredService<RespConnections>(), options));
+        services.AddSingleton(sp => new TransactionCommands(sp.GetRequiredService<CacheFailover.Engine.FailoverEngine>()));
         services.AddSingleton(sp => new RespDispatcher(
-            sp.GetRequiredService<CacheFailover.Engine.FailoverEngine>(), sp.GetRequiredService<ConnectionCommands>(), sp.GetRequiredService<RespConnections>()));
+            sp.GetRequiredService<CacheFailover.Engine.FailoverEngine>(), sp.GetRequiredService<ConnectionCommands>(), sp.GetRequiredService<TransactionCommands>(), sp.GetRequiredService<RespConnections>()));
         services.AddSingleton(sp => new RespConnectionHandler(
             sp.GetRequiredService<RespDispatcher>(), sp.GetRequiredService<RespCommandTable>(), sp.GetRequiredService<RespConnections>(), options, sp.GetRequiredService<ILogger<RespConnectionHandler>>()));
         return services;

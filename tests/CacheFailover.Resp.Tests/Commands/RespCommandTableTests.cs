@@ -42,7 +42,8 @@ public class RespCommandTableTests
     public void EveryRefusal_SaysWhy()
     {
         Assert.All(Table.All.Where(c => c.Route == RespRoute.Refused), c => Assert.False(string.IsNullOrWhiteSpace(c.Refusal)));
-        Assert.Equal(RespRoute.Refused, Table.Find("MULTI")!.Route);
+        Assert.Equal(RespRoute.Transaction, Table.Find("MULTI")!.Route);
+        Assert.Equal(RespRoute.Refused, Table.Find("WATCH")!.Route);
         Assert.Equal(RespRoute.Refused, Table.Find("SUBSCRIBE")!.Route);
         Assert.Equal(RespRoute.Refused, Table.Find("BLPOP")!.Route);
         Assert.Equal(RespRoute.Refused, Table.Find("EVAL")!.Route);

@@ -23,11 +23,12 @@ try {
   const results = await pipeline.exec();
   out.pipelineErrors = results.filter(([err]) => err).length;
   out.pipelineInOrder = results.slice(100).every(([, value], i) => value === String(i));
+  out.multi = await redis.multi().set(`node:tx:${id}`, "1").incr(`node:txn:${id}`).exec();
   try {
-    await redis.multi().set("x", "1").exec();
-    out.multi = "accepted";
+    await redis.watch(`node:tx:${id}`);
+    out.watch = "accepted";
   } catch (err) {
-    out.multi = String(err.message ?? err);
+    out.watch = String(err.message ?? err);
   }
   out.afterRefusal = await redis.ping();
 } catch (err) {
