@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash tests/require-redis.sh
+bash bench/require-peers.sh
 
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT

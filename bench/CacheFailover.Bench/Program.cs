@@ -6,19 +6,19 @@ using CacheFailover.Bench.Suites;
 namespace CacheFailover.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench/CacheFailover.Bench -- &lt;overhead|failover|failback|all&gt; [--quick] [--reps N] [--out DIR]</c>.
+/// <c>dotnet run -c Release --project bench/CacheFailover.Bench -- &lt;overhead|failover|failback|resp|all&gt; [--quick] [--reps N] [--out DIR]</c>.
 /// Markdown tables go to stdout, progress to stderr, the same figures as JSON to <c>bench/results/</c>.
 /// </summary>
 internal static class Program
 {
-    private static readonly string[] Suites = ["overhead", "failover", "failback"];
+    private static readonly string[] Suites = ["overhead", "failover", "failback", "resp"];
 
     public static async Task<int> Main(string[] args)
     {
         if (!TryParse(args, out var suite, out var quick, out var outputDirectory, out var repetitions, out var error))
         {
             await Console.Error.WriteLineAsync(error);
-            await Console.Error.WriteLineAsync("usage: CacheFailover.Bench <overhead|failover|failback|all> [--quick] [--reps N] [--out DIR]");
+            await Console.Error.WriteLineAsync("usage: CacheFailover.Bench <overhead|failover|failback|resp|all> [--quick] [--reps N] [--out DIR]");
             return 2;
         }
 
@@ -35,6 +35,7 @@ internal static class Program
             {
                 "overhead" => await OverheadSuite.RunAsync(settings),
                 "failover" => await FailoverSuite.RunAsync(settings),
+                "resp" => await RespSuite.RunAsync(settings),
                 _ => await FailbackSuite.RunAsync(settings),
             };
             results.Add(result);
@@ -77,7 +78,7 @@ internal static class Program
             {
                 outputDirectory = args[++i];
             }
-            else if (arg is "overhead" or "failover" or "failback" or "all" && suite.Length == 0)
+            else if (arg is "overhead" or "failover" or "failback" or "resp" or "all" && suite.Length == 0)
             {
                 suite = arg;
             }

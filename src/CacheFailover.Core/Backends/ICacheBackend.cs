@@ -1,3 +1,5 @@
+using CacheFailover.Backends.Commands;
+
 namespace CacheFailover.Backends;
 
 /// <summary>
@@ -49,6 +51,31 @@ public interface ICacheBackend : IAsyncDisposable
 
     /// <summary>Removes every key of this backend's database. Only ever called on an operator's explicit request.</summary>
     ValueTask FlushAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Runs a command in the Redis protocol's shape (the RESP front door's traffic). The server's
+    /// error replies (<c>WRONGTYPE</c>, a syntax error) and commands this backend does not run come
+    /// back as <see cref="CommandReplyKind.Error"/> replies, not exceptions: they say nothing about the
+    /// service's health. Only failures of the service itself throw <see cref="CacheBackendException"/>.
+    /// </summary>
+    /// <remarks>A backend that runs no commands answers each with an error that names it; wrappers forward.</remarks>
+    ValueTask<CommandReply> ExecuteCommandAsync(CacheCommand command, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return new ValueTask<CommandReply>(CommandReply.Error($"ERR '{command.Name}' is not supported by the backend at {Endpoint}: it runs no Redis-protocol commands"));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="commands"/> as one transaction (MULTI … EXEC on one connection): all or
+    /// none are applied, and nothing else runs between them. Answers the array of their replies (a
+    /// command's own error among them), or an error when the transaction was refused as a whole.
+    /// </summary>
+    /// <remarks>A backend that cannot run transactions answers with an error that names it.</remarks>
+    ValueTask<CommandReply> ExecuteTransactionAsync(IReadOnlyList<CacheCommand> commands, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(commands);
+        return new ValueTask<CommandReply>(CommandReply.Error($"ERR transactions (MULTI/EXEC) are not supported by the backend at {Endpoint}: use a Redis backend"));
+    }
 }
 
 /// <summary>What a backend learned about its connection.</summary>

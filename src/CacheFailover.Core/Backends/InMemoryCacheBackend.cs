@@ -11,7 +11,7 @@ namespace CacheFailover.Backends;
 /// When full, a new key evicts expired entries first and then an arbitrary one (like Redis's
 /// <c>allkeys-random</c>), so the bound holds without the cost of tracking recency.
 /// </remarks>
-public sealed class InMemoryCacheBackend : ICacheBackend, IGroupStoreProvider
+public sealed partial class InMemoryCacheBackend : ICacheBackend, IGroupStoreProvider
 {
     /// <summary>The default entry bound.</summary>
     public const int DefaultMaxEntries = 1_000_000;
@@ -176,6 +176,9 @@ public sealed class InMemoryCacheBackend : ICacheBackend, IGroupStoreProvider
     {
         public byte[] Value { get; } = value;
 
-        public bool IsExpired(long nowTicks) => nowTicks >= expiresAtTicks;
+        /// <summary>UTC ticks at which it expires; <see cref="long.MaxValue"/> for never.</summary>
+        public long ExpiresAtTicks { get; } = expiresAtTicks;
+
+        public bool IsExpired(long nowTicks) => nowTicks >= ExpiresAtTicks;
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using CacheFailover.Backends;
 using CacheFailover.Group;
+using CacheFailover.Backends.Commands;
 using CacheFailover.Health;
 using CacheFailover.Journal;
 using CacheFailover.Options;
@@ -186,6 +187,33 @@ public sealed class FailoverEngine : IAsyncDisposable
     /// <summary>Checks a key and says who served it.</summary>
     public ValueTask<CacheResult<bool>> ExistsWithResultAsync(string key, CancellationToken cancellationToken = default)
         => _executor.ExecuteAsync<ExistsOperation, bool, WithRoute<bool>, CacheResult<bool>>(new ExistsOperation(key), cancellationToken);
+
+    /// <summary>
+    /// Runs a Redis-protocol command on the serving service with the engine's deadline, health
+    /// feedback and retries, like any other operation. When <paramref name="routing"/> says it writes,
+    /// every key it names is journaled first while a backup serves (I1/I2); when it is not safe to
+    /// repeat, an unknown outcome is reported as <see cref="CacheOperationException"/> with
+    /// <see cref="OperationOutcome.Unknown"/> and never retried (I4). The server's own error replies
+    /// come back as error replies, not exceptions.
+    /// </summary>
+    public ValueTask<CommandReply> ExecuteCommandAsync(CacheCommand command, CommandRouting routing, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(routing.Keys);
+        return _executor.ExecuteAsync<CommandOperation, CommandReply, ValueOnly<CommandReply>, CommandReply>(new CommandOperation(command, routing), cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="commands"/> as one transaction on the serving service (MULTI … EXEC), with
+    /// the same deadline, journal and retry rules as <see cref="ExecuteCommandAsync"/>; <paramref name="routing"/>
+    /// covers every command of it.
+    /// </summary>
+    public ValueTask<CommandReply> ExecuteTransactionAsync(IReadOnlyList<CacheCommand> commands, CommandRouting routing, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(commands);
+        ArgumentNullException.ThrowIfNull(routing.Keys);
+        return _executor.ExecuteAsync<TransactionOperation, CommandReply, ValueOnly<CommandReply>, CommandReply>(new TransactionOperation(commands, routing), cancellationToken);
+    }
 
     /// <summary>
     /// Fails over at an operator's request, to <paramref name="targetServiceId"/> or to the best

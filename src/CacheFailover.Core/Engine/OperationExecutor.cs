@@ -56,7 +56,7 @@ internal sealed class OperationExecutor(
             IGroupStore? fencedBy = null;
             if (operation.IsWrite && !service.IsPrimary)
             {
-                if (!journal.TryRecord(operation.Key))
+                if (!operation.TryJournal(journal))
                 {
                     // A failback is making its final switch; the write goes to whoever serves after it.
                     await controller.WhenSwitchDone.WaitAsync(cancellationToken);
@@ -95,7 +95,7 @@ internal sealed class OperationExecutor(
                 T value;
                 if (fencedBy is not null)
                 {
-                    value = await operation.InvokeFencedAsync(fencedBy, group.FenceFor(state.Epoch, service), linked?.Token ?? deadline);
+                    value = await operation.InvokeFencedAsync(service.Backend, fencedBy, group.FenceFor(state.Epoch, service), linked?.Token ?? deadline);
                 }
                 else if (operation.IsVoid)
                 {

@@ -1,5 +1,7 @@
 using CacheFailover.Backends;
 using CacheFailover.Group;
+using CacheFailover.Backends.Commands;
+using CacheFailover.Journal;
 
 namespace CacheFailover.Engine;
 
@@ -13,6 +15,9 @@ internal interface IEngineOperation<T>
 
     /// <summary>Writes are journaled while a backup serves.</summary>
     bool IsWrite { get; }
+
+    /// <summary>Records every key this write touches before it is sent to a backup; false when the journal is sealed.</summary>
+    bool TryJournal(FailbackJournal journal);
 
     /// <summary>Whether repeating it after an unknown outcome leaves the same state (I4).</summary>
     bool IsSafeToRepeat { get; }
@@ -34,7 +39,7 @@ internal interface IEngineOperation<T>
     T VoidResult { get; }
 
     /// <summary>A write to a backup of a group: journaled and applied by the backup only while its record matches <paramref name="fence"/>.</summary>
-    ValueTask<T> InvokeFencedAsync(IGroupStore store, GroupFence fence, CancellationToken cancellationToken);
+    ValueTask<T> InvokeFencedAsync(ICacheBackend backend, IGroupStore store, GroupFence fence, CancellationToken cancellationToken);
 }
 
 /// <summary>What an operation returns to its caller: the value alone, or the value and its route.</summary>
@@ -65,6 +70,8 @@ internal readonly struct GetOperation(string key) : IEngineOperation<byte[]?>
 
     public bool IsSafeToRepeat => true;
 
+    public bool TryJournal(FailbackJournal journal) => journal.TryRecord(key);
+
     public ValueTask<byte[]?> InvokeAsync(ICacheBackend backend, CancellationToken cancellationToken) => backend.GetAsync(key, cancellationToken);
 
     public bool IsVoid => false;
@@ -73,7 +80,7 @@ internal readonly struct GetOperation(string key) : IEngineOperation<byte[]?>
 
     public ValueTask InvokeVoidAsync(ICacheBackend backend, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-    public ValueTask<byte[]?> InvokeFencedAsync(IGroupStore store, GroupFence fence, CancellationToken cancellationToken) => throw new NotSupportedException("A read is never fenced.");
+    public ValueTask<byte[]?> InvokeFencedAsync(ICacheBackend backend, IGroupStore store, GroupFence fence, CancellationToken cancellationToken) => throw new NotSupportedException("A read is never fenced.");
 }
 
 internal readonly struct ExistsOperation(string key) : IEngineOperation<bool>
@@ -86,6 +93,8 @@ internal readonly struct ExistsOperation(string key) : IEngineOperation<bool>
 
     public bool IsSafeToRepeat => true;
 
+    public bool TryJournal(FailbackJournal journal) => journal.TryRecord(key);
+
     public ValueTask<bool> InvokeAsync(ICacheBackend backend, CancellationToken cancellationToken) => backend.ExistsAsync(key, cancellationToken);
 
     public bool IsVoid => false;
@@ -94,7 +103,7 @@ internal readonly struct ExistsOperation(string key) : IEngineOperation<bool>
 
     public ValueTask InvokeVoidAsync(ICacheBackend backend, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-    public ValueTask<bool> InvokeFencedAsync(IGroupStore store, GroupFence fence, CancellationToken cancellationToken) => throw new NotSupportedException("A read is never fenced.");
+    public ValueTask<bool> InvokeFencedAsync(ICacheBackend backend, IGroupStore store, GroupFence fence, CancellationToken cancellationToken) => throw new NotSupportedException("A read is never fenced.");
 }
 
 /// <summary>SET to an absolute value: repeating it leaves the same value, so it is safe to retry.</summary>
@@ -108,6 +117,8 @@ internal readonly struct SetOperation(string key, ReadOnlyMemory<byte> value, Ti
 
     public bool IsSafeToRepeat => true;
 
+    public bool TryJournal(FailbackJournal journal) => journal.TryRecord(key);
+
     public bool IsVoid => true;
 
     public bool VoidResult => true;
@@ -116,7 +127,7 @@ internal readonly struct SetOperation(string key, ReadOnlyMemory<byte> value, Ti
 
     public ValueTask<bool> InvokeAsync(ICacheBackend backend, CancellationToken cancellationToken) => throw new NotSupportedException("SET is void: the executor calls InvokeVoidAsync.");
 
-    public ValueTask<bool> InvokeFencedAsync(IGroupStore store, GroupFence fence, CancellationToken cancellationToken) => Stored(store.SetFencedAsync(fence, key, value, timeToLive, cancellationToken));
+    public ValueTask<bool> InvokeFencedAsync(ICacheBackend backend, IGroupStore store, GroupFence fence, CancellationToken cancellationToken) => Stored(store.SetFencedAsync(fence, key, value, timeToLive, cancellationToken));
 
     private static async ValueTask<bool> Stored(ValueTask pending)
     {
@@ -136,6 +147,8 @@ internal readonly struct DeleteOperation(string key) : IEngineOperation<bool>
 
     public bool IsSafeToRepeat => true;
 
+    public bool TryJournal(FailbackJournal journal) => journal.TryRecord(key);
+
     public ValueTask<bool> InvokeAsync(ICacheBackend backend, CancellationToken cancellationToken) => backend.DeleteAsync(key, cancellationToken);
 
     public bool IsVoid => false;
@@ -144,5 +157,73 @@ internal readonly struct DeleteOperation(string key) : IEngineOperation<bool>
 
     public ValueTask InvokeVoidAsync(ICacheBackend backend, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-    public ValueTask<bool> InvokeFencedAsync(IGroupStore store, GroupFence fence, CancellationToken cancellationToken) => store.DeleteFencedAsync(fence, key, cancellationToken);
+    public ValueTask<bool> InvokeFencedAsync(ICacheBackend backend, IGroupStore store, GroupFence fence, CancellationToken cancellationToken) => store.DeleteFencedAsync(fence, key, cancellationToken);
+}
+
+/// <summary>
+/// A Redis-protocol command from the RESP front door, run as is by the serving backend. Its routing
+/// says which keys it touches (all journaled when it writes while a backup serves, for any data type:
+/// failback invalidates each such key on the primary) and whether it may be repeated after an
+/// unknown outcome; a counter, a push or an APPEND may not (I4).
+/// </summary>
+internal readonly struct CommandOperation(CacheCommand command, CommandRouting routing) : IEngineOperation<CommandReply>
+{
+    public string Name => command.Name;
+
+    /// <summary>The first key, or empty for a command without keys (DBSIZE, SCAN).</summary>
+    public string Key => routing.Keys.Count > 0 ? routing.Keys[0] : string.Empty;
+
+    public bool IsWrite => routing.IsWrite;
+
+    public bool IsSafeToRepeat => routing.IsSafeToRepeat;
+
+    public bool TryJournal(FailbackJournal journal) => journal.TryRecordAll(routing.Keys);
+
+    public ValueTask<CommandReply> InvokeAsync(ICacheBackend backend, CancellationToken cancellationToken) => backend.ExecuteCommandAsync(command, cancellationToken);
+
+    /// <summary>The keys are journaled on the backup first, fenced (one round trip), then the command is sent: a write that lands is journaled whichever member reconciles.</summary>
+    public async ValueTask<CommandReply> InvokeFencedAsync(ICacheBackend backend, IGroupStore store, GroupFence fence, CancellationToken cancellationToken)
+    {
+        await store.JournalFencedAsync(fence, routing.Keys, cancellationToken);
+        return await backend.ExecuteCommandAsync(command, cancellationToken);
+    }
+
+    public bool IsVoid => false;
+
+    public CommandReply VoidResult => CommandReply.Null;
+
+    public ValueTask InvokeVoidAsync(ICacheBackend backend, CancellationToken cancellationToken) => throw new NotSupportedException();
+}
+
+/// <summary>
+/// MULTI … EXEC from the RESP front door: its commands run as one transaction on the serving backend.
+/// The routing covers them all (every key of every write journaled at once; safe to repeat only when
+/// every command is).
+/// </summary>
+internal readonly struct TransactionOperation(IReadOnlyList<CacheCommand> commands, CommandRouting routing) : IEngineOperation<CommandReply>
+{
+    public string Name => "EXEC";
+
+    public string Key => routing.Keys.Count > 0 ? routing.Keys[0] : string.Empty;
+
+    public bool IsWrite => routing.IsWrite;
+
+    public bool IsSafeToRepeat => routing.IsSafeToRepeat;
+
+    public bool TryJournal(FailbackJournal journal) => journal.TryRecordAll(routing.Keys);
+
+    public ValueTask<CommandReply> InvokeAsync(ICacheBackend backend, CancellationToken cancellationToken) => backend.ExecuteTransactionAsync(commands, cancellationToken);
+
+    /// <summary>Every key of the transaction is journaled on the backup first, fenced, then the transaction is sent.</summary>
+    public async ValueTask<CommandReply> InvokeFencedAsync(ICacheBackend backend, IGroupStore store, GroupFence fence, CancellationToken cancellationToken)
+    {
+        await store.JournalFencedAsync(fence, routing.Keys, cancellationToken);
+        return await backend.ExecuteTransactionAsync(commands, cancellationToken);
+    }
+
+    public bool IsVoid => false;
+
+    public CommandReply VoidResult => CommandReply.Null;
+
+    public ValueTask InvokeVoidAsync(ICacheBackend backend, CancellationToken cancellationToken) => throw new NotSupportedException();
 }

@@ -31,6 +31,13 @@ public interface IGroupStore : IAsyncDisposable
     /// <summary>As <see cref="SetFencedAsync"/> for a delete; true when the key existed.</summary>
     ValueTask<bool> DeleteFencedAsync(GroupFence fence, string key, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Journals <paramref name="keys"/> when the record here matches <paramref name="fence"/>, for a
+    /// write the caller sends next (a command this store cannot apply itself); otherwise throws
+    /// <see cref="GroupFencedException"/> and the caller must not send it.
+    /// </summary>
+    ValueTask JournalFencedAsync(GroupFence fence, IReadOnlyList<string> keys, CancellationToken cancellationToken);
+
     /// <summary>The journal set of the writes this service took at <paramref name="epoch"/>.</summary>
     ValueTask<JournalContents> ReadJournalAsync(long epoch, CancellationToken cancellationToken);
 

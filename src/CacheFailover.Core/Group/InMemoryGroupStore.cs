@@ -75,24 +75,7 @@ internal sealed class InMemoryGroupState(InMemoryCacheBackend backend)
     {
         lock (_lock)
         {
-            if (_record is not { } record || record.Epoch != fence.Epoch || record.ServingServiceId != fence.ServiceId || record.Status != Engine.FailoverStatus.FailedOver)
-            {
-                throw new GroupFencedException(FenceRefusal(_record, fence));
-            }
-
-            if (!_journals.TryGetValue(fence.Epoch, out var keys))
-            {
-                _journals[fence.Epoch] = keys = new HashSet<string>(StringComparer.Ordinal);
-            }
-
-            if (keys.Count < fence.JournalCapacity || keys.Contains(key))
-            {
-                keys.Add(key);
-            }
-            else
-            {
-                _overflowed.Add(fence.Epoch);
-            }
+            JournalUnderLock(fence, [key]);
 
             // The in-memory backend completes synchronously, so the write happens under the lock too.
             var pending = write();
@@ -102,6 +85,39 @@ internal sealed class InMemoryGroupState(InMemoryCacheBackend backend)
             }
 
             return new ValueTask<T>(pending.Result);
+        }
+    }
+
+    public void JournalFenced(GroupFence fence, IReadOnlyList<string> keys)
+    {
+        lock (_lock)
+        {
+            JournalUnderLock(fence, keys);
+        }
+    }
+
+    private void JournalUnderLock(GroupFence fence, IReadOnlyList<string> written)
+    {
+        if (_record is not { } record || record.Epoch != fence.Epoch || record.ServingServiceId != fence.ServiceId || record.Status != Engine.FailoverStatus.FailedOver)
+        {
+            throw new GroupFencedException(FenceRefusal(_record, fence));
+        }
+
+        if (!_journals.TryGetValue(fence.Epoch, out var keys))
+        {
+            _journals[fence.Epoch] = keys = new HashSet<string>(StringComparer.Ordinal);
+        }
+
+        foreach (var key in written)
+        {
+            if (keys.Count < fence.JournalCapacity || keys.Contains(key))
+            {
+                keys.Add(key);
+            }
+            else
+            {
+                _overflowed.Add(fence.Epoch);
+            }
         }
     }
 
@@ -153,6 +169,12 @@ internal sealed class InMemoryGroupStore(InMemoryGroupState state) : IGroupStore
 
     public ValueTask<bool> DeleteFencedAsync(GroupFence fence, string key, CancellationToken cancellationToken)
         => state.FencedAsync(fence, key, () => state.Backend.DeleteAsync(key, cancellationToken));
+
+    public ValueTask JournalFencedAsync(GroupFence fence, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        state.JournalFenced(fence, keys);
+        return ValueTask.CompletedTask;
+    }
 
     public ValueTask<JournalContents> ReadJournalAsync(long epoch, CancellationToken cancellationToken) => new(state.Journal(epoch));
 

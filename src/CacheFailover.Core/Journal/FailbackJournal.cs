@@ -53,21 +53,48 @@ internal sealed class FailbackJournal(int capacity)
                 return false;
             }
 
-            if (PrimaryDirty)
+            AddLocked(key);
+            return true;
+        }
+    }
+
+    private void AddLocked(string key)
+    {
+        if (PrimaryDirty)
+        {
+            // Already dirty: the primary will be flushed or explicitly accepted; tracking keys would only use memory.
+            return;
+        }
+
+        if (_keys.Add(key))
+        {
+            RecordedTotal++;
+            if (_keys.Count > Capacity)
             {
-                // Already dirty: the primary will be flushed or explicitly accepted; tracking keys would only use memory.
-                return true;
+                Overflowed = true;
+                DirtyReason = $"the failback journal overflowed its capacity of {Capacity} keys";
+                _keys = new HashSet<string>(StringComparer.Ordinal);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Records every key of one write about to be sent to a backup (a multi-key command), all under
+    /// one lock so that a seal falls before or after the whole set; false when sealed.
+    /// </summary>
+    public bool TryRecordAll(IReadOnlyList<string> keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        lock (_lock)
+        {
+            if (_sealed)
+            {
+                return false;
             }
 
-            if (_keys.Add(key))
+            foreach (var key in keys)
             {
-                RecordedTotal++;
-                if (_keys.Count > Capacity)
-                {
-                    Overflowed = true;
-                    DirtyReason = $"the failback journal overflowed its capacity of {Capacity} keys";
-                    _keys = new HashSet<string>(StringComparer.Ordinal);
-                }
+                AddLocked(key);
             }
 
             return true;

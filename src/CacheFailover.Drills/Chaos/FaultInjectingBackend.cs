@@ -1,5 +1,6 @@
 using CacheFailover.Backends;
 using CacheFailover.Group;
+using CacheFailover.Backends.Commands;
 
 namespace CacheFailover.Drills.Chaos;
 
@@ -180,6 +181,20 @@ public sealed class FaultInjectingBackend : ICacheBackend, IGroupStoreProvider
     {
         var fault = _fault;
         return fault is null ? _inner.FlushAsync(cancellationToken) : FaultedVoid(fault, () => _inner.FlushAsync(cancellationToken), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<CommandReply> ExecuteCommandAsync(CacheCommand command, CancellationToken cancellationToken = default)
+    {
+        var fault = _fault;
+        return fault is null ? _inner.ExecuteCommandAsync(command, cancellationToken) : Faulted(fault, () => _inner.ExecuteCommandAsync(command, cancellationToken), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<CommandReply> ExecuteTransactionAsync(IReadOnlyList<CacheCommand> commands, CancellationToken cancellationToken = default)
+    {
+        var fault = _fault;
+        return fault is null ? _inner.ExecuteTransactionAsync(commands, cancellationToken) : Faulted(fault, () => _inner.ExecuteTransactionAsync(commands, cancellationToken), cancellationToken);
     }
 
     /// <inheritdoc />

@@ -35,6 +35,12 @@ internal sealed class FaultInjectingGroupStore(IGroupStore inner, Func<Cancellat
         return await inner.DeleteFencedAsync(fence, key, cancellationToken);
     }
 
+    public async ValueTask JournalFencedAsync(GroupFence fence, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        await gate(cancellationToken);
+        await inner.JournalFencedAsync(fence, keys, cancellationToken);
+    }
+
     public async ValueTask<JournalContents> ReadJournalAsync(long epoch, CancellationToken cancellationToken)
     {
         await gate(cancellationToken);

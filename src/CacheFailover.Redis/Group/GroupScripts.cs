@@ -51,4 +51,27 @@ internal static class GroupScripts
         end
         return redis.call('DEL', KEYS[4])
         """;
+
+    /// <summary>
+    /// The journal entry ahead of a write the store cannot apply itself (any command from the front
+    /// door). KEYS: record hash, journal set, overflow flag, then the write's keys. ARGV: writer's
+    /// epoch, serving service, journal capacity. FENCED as <see cref="FencedWrite"/>; otherwise every
+    /// key is journaled (or the overflow flag set) and 1 returned.
+    /// </summary>
+    public const string FencedJournal = """
+        local record = redis.call('HMGET', KEYS[1], 'epoch', 'status', 'serving')
+        if record[1] ~= ARGV[1] or record[2] ~= 'failed_over' or record[3] ~= ARGV[2] then
+          return redis.error_reply('FENCED epoch=' .. tostring(record[1]) .. ' status=' .. tostring(record[2]) .. ' serving=' .. tostring(record[3]))
+        end
+        for i = 4, #KEYS do
+          if redis.call('SISMEMBER', KEYS[2], KEYS[i]) == 0 then
+            if redis.call('SCARD', KEYS[2]) < tonumber(ARGV[3]) then
+              redis.call('SADD', KEYS[2], KEYS[i])
+            else
+              redis.call('SET', KEYS[3], '1')
+            end
+          end
+        end
+        return 1
+        """;
 }

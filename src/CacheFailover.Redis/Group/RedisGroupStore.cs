@@ -89,6 +89,13 @@ internal sealed class RedisGroupStore : IGroupStore
     public async ValueTask<bool> DeleteFencedAsync(GroupFence fence, string key, CancellationToken cancellationToken)
         => await FencedAsync(fence, key, "del", RedisValue.EmptyString, string.Empty, cancellationToken) > 0;
 
+    public async ValueTask JournalFencedAsync(GroupFence fence, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        RedisKey[] scriptKeys = [_keys.Record, _keys.Journal(fence.Epoch), _keys.JournalOverflow(fence.Epoch), .. keys.Select(k => (RedisKey)k)];
+        RedisValue[] arguments = [fence.Epoch, fence.ServiceId, fence.JournalCapacity];
+        await RunFencedAsync(fence, "EVALSHA fenced-journal", GroupScripts.FencedJournal, scriptKeys, arguments, cancellationToken).ConfigureAwait(false);
+    }
+
     public async ValueTask<JournalContents> ReadJournalAsync(long epoch, CancellationToken cancellationToken)
     {
         var journal = _keys.Journal(epoch);
@@ -146,12 +153,17 @@ internal sealed class RedisGroupStore : IGroupStore
     {
         RedisKey[] keys = [_keys.Record, _keys.Journal(fence.Epoch), _keys.JournalOverflow(fence.Epoch), key];
         RedisValue[] arguments = [fence.Epoch, fence.ServiceId, fence.JournalCapacity, operation, value, ttl];
+        return await RunFencedAsync(fence, operation == "set" ? "EVALSHA fenced-set" : "EVALSHA fenced-delete", GroupScripts.FencedWrite, keys, arguments, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<long> RunFencedAsync(GroupFence fence, string command, string script, RedisKey[] keys, RedisValue[] arguments, CancellationToken cancellationToken)
+    {
         try
         {
-            return await _backend.ExecuteAsync<(RedisKey[] Keys, RedisValue[] Arguments), RedisResult, long>(
-                operation == "set" ? "EVALSHA fenced-set" : "EVALSHA fenced-delete",
-                (keys, arguments),
-                static (db, s) => db.ScriptEvaluateAsync(GroupScripts.FencedWrite, s.Keys, s.Arguments),
+            return await _backend.ExecuteAsync<(string Script, RedisKey[] Keys, RedisValue[] Arguments), RedisResult, long>(
+                command,
+                (script, keys, arguments),
+                static (db, s) => db.ScriptEvaluateAsync(s.Script, s.Keys, s.Arguments),
                 static result => (long)result,
                 cancellationToken).ConfigureAwait(false);
         }

@@ -39,6 +39,9 @@ public static class CommandLineShortcuts
         ["--log-level"] = (ConfigurationKeys.LogLevel, true),
         ["--allow-live-drills"] = (ConfigurationKeys.AllowLiveDrills, false),
         ["--group"] = (ConfigurationKeys.Group, true),
+        ["--resp"] = (ConfigurationKeys.Resp, true),
+        ["--resp-password"] = (ConfigurationKeys.RespPassword, true),
+        ["--resp-password-file"] = (ConfigurationKeys.RespPasswordFile, true),
     };
 
     /// <summary>Reads <paramref name="args"/>; never throws.</summary>

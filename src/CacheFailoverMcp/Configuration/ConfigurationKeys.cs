@@ -18,6 +18,9 @@ public static class ConfigurationKeys
     public const string AllowLiveDrills = Section + ":AllowLiveDrills";
     public const string Group = Section + ":Group";
     public const string Failover = Section + ":Failover";
+    public const string Resp = Section + ":Resp";
+    public const string RespPassword = Section + ":RespPassword";
+    public const string RespPasswordFile = Section + ":RespPasswordFile";
 
     /// <summary>ASP.NET Core's own key, kept at the root so the usual documentation applies.</summary>
     public const string AllowedHosts = "AllowedHosts";
@@ -39,6 +42,9 @@ public static class EnvironmentShortcuts
     public const string LogLevel = "CACHEFAILOVER_LOG_LEVEL";
     public const string AllowLiveDrills = "CACHEFAILOVER_ALLOW_LIVE_DRILLS";
     public const string Group = "CACHEFAILOVER_GROUP";
+    public const string Resp = "CACHEFAILOVER_RESP";
+    public const string RespPassword = "CACHEFAILOVER_RESP_PASSWORD";
+    public const string RespPasswordFile = "CACHEFAILOVER_RESP_PASSWORD_FILE";
 
     /// <summary>Shortcut → configuration key, for the scalar ones (backups need splitting).</summary>
     public static readonly IReadOnlyDictionary<string, string> Scalars = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -55,5 +61,8 @@ public static class EnvironmentShortcuts
         [LogLevel] = ConfigurationKeys.LogLevel,
         [AllowLiveDrills] = ConfigurationKeys.AllowLiveDrills,
         [Group] = ConfigurationKeys.Group,
+        [Resp] = ConfigurationKeys.Resp,
+        [RespPassword] = ConfigurationKeys.RespPassword,
+        [RespPasswordFile] = ConfigurationKeys.RespPasswordFile,
     };
 }

@@ -75,6 +75,11 @@ public sealed record HostSettings
 
     /// <summary>The failover group this process joins: every process with the same group over the same caches follows one record.</summary>
     public string Group { get; init; } = "default";
+    /// <summary>Where the Redis-protocol front door listens (<c>--resp HOST:PORT</c>); null when it is off.</summary>
+    public IPEndPoint? Resp { get; init; }
+
+    /// <summary>The password Redis clients give the front door (AUTH / HELLO … AUTH); required for a non-loopback <see cref="Resp"/>. Never logged or shown.</summary>
+    public string? RespPassword { get; init; }
 
     /// <summary>Mutating-tool calls kept in the in-memory audit trail.</summary>
     public int AuditCapacity { get; init; } = 1000;

@@ -155,7 +155,60 @@ public static class HostSettingsLoader
             }
         }
 
-        return settings with { AllowedHosts = ReadAllowedHosts(configuration[ConfigurationKeys.AllowedHosts], urls) };
+        var resp = ReadResp(NonEmpty(configuration[ConfigurationKeys.Resp]), problems);
+        var respPassword = AuthTokenSource.Read(AuthTokenSource.RespPassword, NonEmpty(configuration[ConfigurationKeys.RespPassword]), NonEmpty(configuration[ConfigurationKeys.RespPasswordFile]), problems);
+        CheckRespPassword(resp, respPassword, problems);
+        return settings with { AllowedHosts = ReadAllowedHosts(configuration[ConfigurationKeys.AllowedHosts], urls), Resp = resp, RespPassword = respPassword };
+    }
+
+    /// <summary><c>HOST:PORT</c> for the front door: an IP address (IPv6 in brackets), <c>localhost</c> or <c>*</c>, and a port.</summary>
+    private static System.Net.IPEndPoint? ReadResp(string? text, List<string> problems)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        var colon = text.LastIndexOf(':');
+        var host = colon > 0 ? text[..colon] : string.Empty;
+        var portText = colon > 0 ? text[(colon + 1)..] : string.Empty;
+        System.Net.IPAddress? address = host switch
+        {
+            "localhost" => System.Net.IPAddress.Loopback,
+            "*" => System.Net.IPAddress.Any,
+            _ => System.Net.IPAddress.TryParse(host.StartsWith('[') && host.EndsWith(']') ? host[1..^1] : host, out var parsed) && (host.Contains('.', StringComparison.Ordinal) || host.StartsWith('[')) ? parsed : null,
+        };
+        if (address is null || !int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535)
+        {
+            problems.Add($"--resp '{SafeEcho.Url(text)}' is not HOST:PORT: give an IP address (IPv6 in brackets), localhost or * and a port from 0 to 65535, e.g. 127.0.0.1:6380.");
+            return null;
+        }
+
+        return new System.Net.IPEndPoint(address, port);
+    }
+
+    /// <summary>The HTTP token rule, for the front door: any address but loopback needs a password of 16 or more characters.</summary>
+    private static void CheckRespPassword(System.Net.IPEndPoint? resp, string? password, List<string> problems)
+    {
+        if (resp is null)
+        {
+            if (password is not null)
+            {
+                problems.Add($"a RESP password is set but the front door is off: add --resp HOST:PORT ({EnvironmentShortcuts.Resp}), or remove the password.");
+            }
+
+            return;
+        }
+
+        if (!System.Net.IPAddress.IsLoopback(resp.Address) && password is null)
+        {
+            problems.Add($"--resp {resp} is not a loopback address, so Redis clients must authenticate: set a password with {EnvironmentShortcuts.RespPassword} or --resp-password-file PATH (at least 16 characters; --resp-password also works but is visible in ps), or bind 127.0.0.1.");
+        }
+
+        if (password is { Length: < 16 })
+        {
+            problems.Add($"the RESP password is too short ({password.Length} characters): use at least 16 random characters.");
+        }
     }
 
     private static List<string> ReadBackups(IConfiguration configuration, ParsedCommandLine commandLine, IReadOnlyDictionary<string, string> environment)

@@ -71,6 +71,15 @@ public static class Usage
                                                                                        env {{EnvironmentShortcuts.LegacySse}}=true
                   HTTP endpoints: /mcp (MCP Streamable HTTP), /healthz (no auth).
 
+                Redis-protocol front door (any Redis client's traffic through the failover engine):
+                  --resp <host:port>          Also listen for RESP2 here, beside stdio or HTTP, on the same engine.
+                                              Loopback (127.0.0.1:6380) unless a password is set.
+                                                                                       env {{EnvironmentShortcuts.Resp}}
+                  --resp-password <password>  Password clients give with AUTH or HELLO 2 AUTH; required for any
+                                              non-loopback address (16+ characters).   env {{EnvironmentShortcuts.RespPassword}}
+                                              Prefer the variable or the file: a command line shows in ps.
+                  --resp-password-file <path> Read the password from this file.        env {{EnvironmentShortcuts.RespPasswordFile}}
+
                 Logging:
                   --log-level <level>         verbose|debug|information|warning|error. Default information.
                                                                                        env {{EnvironmentShortcuts.LogLevel}}

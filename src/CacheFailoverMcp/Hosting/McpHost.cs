@@ -26,18 +26,21 @@ public sealed partial class McpHost
     /// <summary>The MCP Streamable HTTP endpoint.</summary>
     public const string McpPath = "/mcp";
 
-    private readonly HostApplicationBuilder? _stdio;
-    private readonly WebApplicationBuilder? _http;
+    /// <summary>The generic host: stdio with no RESP front door (no web server at all).</summary>
+    private readonly HostApplicationBuilder? _generic;
+
+    /// <summary>The web host: HTTP, or stdio with the RESP front door (Kestrel listening for RESP only).</summary>
+    private readonly WebApplicationBuilder? _web;
     private readonly HostSettings _settings;
 
-    private McpHost(HostSettings settings, HostApplicationBuilder? stdio, WebApplicationBuilder? http)
+    private McpHost(HostSettings settings, HostApplicationBuilder? generic, WebApplicationBuilder? web)
     {
         _settings = settings;
-        _stdio = stdio;
-        _http = http;
+        _generic = generic;
+        _web = web;
     }
 
-    public IServiceCollection Services => _stdio?.Services ?? _http!.Services;
+    public IServiceCollection Services => _generic?.Services ?? _web!.Services;
 
     /// <summary>Creates the host for <paramref name="settings"/>' transport, logging through <paramref name="logger"/>.</summary>
     public static McpHost Create(HostSettings settings, Serilog.Core.Logger logger)
@@ -58,6 +61,16 @@ public sealed partial class McpHost
 
             // No request body is larger than the largest MCP message (McpPostGateMiddleware answers 413 first where it can).
             web.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MessageLimits.MaxMessageBytes);
+            RespFrontDoorHosting.Add(web, settings);
+            host = new McpHost(settings, null, web);
+            web.Logging.ClearProviders();
+        }
+        else if (settings.Resp is not null)
+        {
+            // stdio for MCP, and Kestrel for the RESP front door alone (it binds no HTTP address).
+            var web = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+            web.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+            RespFrontDoorHosting.Add(web, settings);
             host = new McpHost(settings, null, web);
             web.Logging.ClearProviders();
         }
@@ -77,7 +90,7 @@ public sealed partial class McpHost
     public void AddTransport(IMcpServerBuilder mcp)
     {
         ArgumentNullException.ThrowIfNull(mcp);
-        if (_http is null)
+        if (_settings.Transport == McpTransportKind.Stdio)
         {
             // The SDK's stdio transport has no message size cap: read stdin through one.
 #pragma warning disable CA2000 // The transport owns the streams for the life of the process.
@@ -104,14 +117,18 @@ public sealed partial class McpHost
     public async Task<int> RunAsync()
     {
         // RunAsync disposes the host (and with it the engine and every backend) when it returns.
-        if (_stdio is not null)
+        if (_generic is not null)
         {
-            await _stdio.Build().RunAsync();
+            await _generic.Build().RunAsync();
             return 0;
         }
 
-        var app = _http!.Build();
-        MapHttp(app, _settings);
+        var app = _web!.Build();
+        if (_settings.Transport == McpTransportKind.Http)
+        {
+            MapHttp(app, _settings);
+        }
+
         var logger = app.Services.GetRequiredService<ILogger<McpHost>>();
         try
         {
@@ -121,14 +138,21 @@ public sealed partial class McpHost
         catch (IOException ex)
         {
             // Kestrel could not bind (address in use, no permission): say so plainly and exit non-zero.
-            var urls = string.Join(", ", _settings.Urls.Select(u => u.GetLeftPart(UriPartial.Authority)));
-            LogCannotListen(logger, urls, ex.Message);
+            var addresses = _settings.Transport == McpTransportKind.Http ? _settings.Urls.Select(u => u.GetLeftPart(UriPartial.Authority)).ToList() : [];
+            if (_settings.Resp is { } resp)
+            {
+                addresses.Add($"RESP {resp}");
+            }
+
+            var listed = string.Join(", ", addresses);
+            var reason = ex.Message;
+            LogCannotListen(logger, listed, reason);
             return 1;
         }
     }
 
-    [LoggerMessage(EventId = 2200, EventName = "CannotListen", Level = LogLevel.Critical, Message = "Cannot serve HTTP on {Urls}: {Reason}")]
-    private static partial void LogCannotListen(ILogger logger, string urls, string reason);
+    [LoggerMessage(EventId = 2200, EventName = "CannotListen", Level = LogLevel.Critical, Message = "Cannot listen on {Addresses}: {Reason}")]
+    private static partial void LogCannotListen(ILogger logger, string addresses, string reason);
 
     private static void MapHttp(WebApplication app, HostSettings settings)
     {

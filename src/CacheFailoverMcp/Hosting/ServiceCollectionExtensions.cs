@@ -33,8 +33,9 @@ public static class ServiceCollectionExtensions
         {
             engine.Options = settings.Failover;
 
-            // The stdio server an assistant starts carries no application traffic: a control-only member.
-            engine.Group = new CacheFailover.Group.FailoverGroupOptions { Name = settings.Group, CarriesTraffic = settings.Transport == McpTransportKind.Http };
+            // The stdio server an assistant starts carries no application traffic (unless it opens the
+            // front door): a control-only member.
+            engine.Group = new CacheFailover.Group.FailoverGroupOptions { Name = settings.Group, CarriesTraffic = settings.Transport == McpTransportKind.Http || settings.Resp is not null };
             engine.WithPrimary(HostSettings.PrimaryServiceId, topology.Primary);
             foreach (var (id, backend) in topology.Backups)
             {

@@ -16,7 +16,7 @@ namespace CacheFailoverMcp.Tools;
 #pragma warning disable CA1707 // Identifiers should not contain underscores: they are wire names.
 #pragma warning disable IDE1006 // Naming styles: same reason.
 [McpServerToolType]
-public sealed class StatusTools(FailoverEngine engine, HostSettings settings, AuditTrail audit, DrillCoordinator drills)
+public sealed class StatusTools(FailoverEngine engine, HostSettings settings, AuditTrail audit, DrillCoordinator drills, IServiceProvider services)
 {
     private const int MaxEventLimit = 1000;
 
@@ -26,8 +26,18 @@ public sealed class StatusTools(FailoverEngine engine, HostSettings settings, Au
         + "every service with its role, redacted endpoint, health, counters and latencies, the failback journal, the last 5 failover/recovery events, "
         + "and the failover group (the record every process over these caches follows, and its members with their heartbeats). "
         + "Call this first before steering failover, and again after any change to confirm it.")]
-    public async Task<FailoverStatusResult> GetCacheFailoverStatus(CancellationToken cancellationToken) =>
-        ResultMapper.ToStatus(engine.GetStatus(), await engine.GetGroupAsync(cancellationToken), settings.ReadOnly, drills.ActiveFault);
+    public async Task<FailoverStatusResult> GetCacheFailoverStatus(CancellationToken cancellationToken) => ResultMapper.ToStatus(engine.GetStatus(), await engine.GetGroupAsync(cancellationToken), settings.ReadOnly, drills.ActiveFault) with
+    {
+        RespFrontDoor = services.GetService(typeof(CacheFailover.Resp.Connections.RespConnections)) is CacheFailover.Resp.Connections.RespConnections resp
+            ? new RespFrontDoorResult(
+                resp.ListeningOn?.ToString() ?? settings.Resp?.ToString() ?? string.Empty,
+                settings.RespPassword is not null,
+                resp.OpenCount,
+                resp.AcceptedTotal,
+                resp.CommandsTotal,
+                Math.Round(resp.CommandsPerSecond(), 1))
+            : null,
+    };
 
     [McpServerTool(Name = "get_failover_performance_metrics", Title = "Failover performance metrics",
         ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]

@@ -172,6 +172,8 @@ public class ConcurrencyTests
 
         public bool IsSafeToRepeat => false;
 
+        public bool TryJournal(CacheFailover.Journal.FailbackJournal journal) => journal.TryRecord(Key);
+
         public ValueTask<bool> InvokeAsync(ICacheBackend backend, CancellationToken cancellationToken)
         {
             onCall();
@@ -184,7 +186,7 @@ public class ConcurrencyTests
 
         public ValueTask InvokeVoidAsync(ICacheBackend backend, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public ValueTask<bool> InvokeFencedAsync(CacheFailover.Group.IGroupStore store, CacheFailover.Group.GroupFence fence, CancellationToken cancellationToken)
+        public ValueTask<bool> InvokeFencedAsync(ICacheBackend backend, CacheFailover.Group.IGroupStore store, CacheFailover.Group.GroupFence fence, CancellationToken cancellationToken)
         {
             onCall();
             throw new CacheBackendException(CacheFailureKind.Timeout, OperationOutcome.Unknown, "timed out after send");

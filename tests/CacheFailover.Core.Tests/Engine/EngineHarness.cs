@@ -185,6 +185,12 @@ internal sealed class ClockAdvancingBackend(ICacheBackend inner, FakeTimeProvide
 
     public ValueTask FlushAsync(CancellationToken cancellationToken = default) => inner.FlushAsync(cancellationToken);
 
+    public ValueTask<CacheFailover.Backends.Commands.CommandReply> ExecuteCommandAsync(CacheFailover.Backends.Commands.CacheCommand command, CancellationToken cancellationToken = default)
+    {
+        Tick();
+        return inner.ExecuteCommandAsync(command, cancellationToken);
+    }
+
     public ValueTask DisposeAsync() => inner.DisposeAsync();
 
     private void Tick()

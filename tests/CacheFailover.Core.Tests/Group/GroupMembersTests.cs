@@ -287,6 +287,8 @@ public class GroupMembersTests
 
         public ValueTask<bool> DeleteFencedAsync(GroupFence fence, string key, CancellationToken cancellationToken) => inner.DeleteFencedAsync(fence, key, cancellationToken);
 
+        public ValueTask JournalFencedAsync(GroupFence fence, IReadOnlyList<string> keys, CancellationToken cancellationToken) => inner.JournalFencedAsync(fence, keys, cancellationToken);
+
         public ValueTask<JournalContents> ReadJournalAsync(long epoch, CancellationToken cancellationToken) => inner.ReadJournalAsync(epoch, cancellationToken);
 
         public ValueTask DropJournalAsync(long epoch, CancellationToken cancellationToken) => inner.DropJournalAsync(epoch, cancellationToken);

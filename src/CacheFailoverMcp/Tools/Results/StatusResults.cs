@@ -20,7 +20,8 @@ public sealed record FailoverStatusResult(
     JournalStatusResult Journal,
     [property: Description("Keys from the last failback still to be removed from each backup (retried until done; a failover to that backup removes them first). Empty when nothing is pending.")] IReadOnlyDictionary<string, int> PendingBackupCleanup,
     IReadOnlyList<FailoverEventResult> RecentEvents,
-    [property: Description("The failover group this process is a member of: the record every member follows (kept in the caches) and the members' heartbeats.")] GroupStatusResult Group);
+    [property: Description("The failover group this process is a member of: the record every member follows (kept in the caches) and the members' heartbeats.")] GroupStatusResult Group,
+    [property: Description("The Redis-protocol front door (--resp), or null when it is off.")] RespFrontDoorResult? RespFrontDoor = null);
 
 /// <summary>The failover group as the status shows it.</summary>
 public sealed record GroupStatusResult(
@@ -59,6 +60,16 @@ public sealed record GroupMemberResult(
     [property: Description("False when its heartbeat is older than three probe intervals (at least 3 s): it may have ended, and is no longer waited for.")] bool Live,
     [property: Description("True when it follows an older record version than this member knows.")] bool Lagging,
     bool IsThisMember);
+
+
+/// <summary>The Redis-protocol front door as the status shows it.</summary>
+public sealed record RespFrontDoorResult(
+    [property: Description("Where Redis clients connect (host:port).")] string Address,
+    [property: Description("Whether clients must AUTH first.")] bool PasswordRequired,
+    [property: Description("Client connections open now.")] int Connections,
+    [property: Description("Connections accepted since start.")] long ConnectionsTotal,
+    [property: Description("Commands received since start, answered or refused.")] long CommandsTotal,
+    [property: Description("Commands per second since the previous status reading (or since start), over at least one second.")] double CommandsPerSecond);
 
 /// <summary>One cache service as the status shows it; <c>endpoint</c> has secrets redacted.</summary>
 public sealed record ServiceStatusResult(
