@@ -1,4 +1,3 @@
-using System.Reflection;
 using CacheFailover.DependencyInjection;
 using CacheFailover.Drills;
 using CacheFailover.Engine;
@@ -66,7 +65,7 @@ public static class ServiceCollectionExtensions
                 {
                     Name = "cache-failover-mcp",
                     Title = "Cache failover",
-                    Version = typeof(ServiceCollectionExtensions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "1.0.0",
+                    Version = ProductVersion.Text,
                 };
                 options.ServerInstructions = Instructions(settings.ReadOnly);
             })
