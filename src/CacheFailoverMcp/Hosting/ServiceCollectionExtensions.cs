@@ -58,6 +58,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IPostConfigureOptions<McpServerOptions>, ToolSchemaSimplifier>();
         services.AddHostedService<StartupBanner>();
         var json = ToolJson.Options;
+        // Tools are listed from their recorded descriptions and built on first call (DeferredTool: start-up time).
+        var manifest = ToolManifest.Embedded;
         var builder = services
             .AddMcpServer(options =>
             {
@@ -71,17 +73,17 @@ public static class ServiceCollectionExtensions
             })
             .WithMessageFilters(filters => filters.AddIncomingFilter(MessageTooLargeFilter.Filter).AddIncomingFilter(InitializeFirstFilter.Filter).AddIncomingFilter(ArgumentsShapeFilter.Filter))
             .WithRequestFilters(filters => filters.AddCallToolFilter(ToolCallGuard.Filter))
-            .WithTools<StatusTools>(json)
-            .WithTools<CacheReadTools>(json);
+            .WithDeferredTools<StatusTools>(json, manifest)
+            .WithDeferredTools<CacheReadTools>(json, manifest);
 
         if (!settings.ReadOnly)
         {
             builder
-                .WithTools<ConfigurationTools>(json)
-                .WithTools<FailoverControlTools>(json)
-                .WithTools<ServiceRegistrationTools>(json)
-                .WithTools<DrillTools>(json)
-                .WithTools<CacheWriteTools>(json);
+                .WithDeferredTools<ConfigurationTools>(json, manifest)
+                .WithDeferredTools<FailoverControlTools>(json, manifest)
+                .WithDeferredTools<ServiceRegistrationTools>(json, manifest)
+                .WithDeferredTools<DrillTools>(json, manifest)
+                .WithDeferredTools<CacheWriteTools>(json, manifest);
         }
 
         return builder;
