@@ -21,8 +21,8 @@ public sealed class StdioProcessTests
         var transport = new StdioClientTransport(new StdioClientTransportOptions
         {
             Name = "cache-failover-mcp",
-            Command = "dotnet",
-            Arguments = [ServerExecutable.DllPath, "--primary", primary.Uri, "--backup", backup.ConnectionString],
+            Command = ServerExecutable.Command,
+            Arguments = ServerExecutable.Arguments("--primary", primary.Uri, "--backup", backup.ConnectionString),
             StandardErrorLines = line =>
             {
                 lock (stderr)
