@@ -209,7 +209,7 @@ public static class HostSettingsLoader
             case "HTTP":
                 return McpTransportKind.Http;
             default:
-                problems.Add($"--transport must be 'stdio' or 'http' (got '{SafeEcho.Value(text)}').");
+                problems.Add($"--transport must be {string.Join(" or ", HostOptionCatalog.Get("--transport").Choices.Select(c => $"'{c}'"))} (got '{SafeEcho.Value(text)}').");
                 return McpTransportKind.Stdio;
         }
     }
@@ -322,7 +322,7 @@ public static class HostSettingsLoader
             case "FATAL" or "CRITICAL":
                 return LogEventLevel.Fatal;
             default:
-                problems.Add($"--log-level must be one of verbose, debug, information, warning, error, fatal (got '{SafeEcho.Value(text)}').");
+                problems.Add($"--log-level must be {HostOptionCatalog.Get("--log-level").AllowedText} (got '{SafeEcho.Value(text)}').");
                 return LogEventLevel.Information;
         }
     }
