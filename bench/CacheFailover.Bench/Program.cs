@@ -6,19 +6,19 @@ using CacheFailover.Bench.Suites;
 namespace CacheFailover.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench/CacheFailover.Bench -- &lt;overhead|failover|failback|resp|all&gt; [--quick] [--reps N] [--out DIR]</c>.
+/// <c>dotnet run -c Release --project bench/CacheFailover.Bench -- &lt;overhead|failover|failback|resp|startup|all&gt; [--quick] [--reps N] [--out DIR] [--aot-binary PATH]</c>.
 /// Markdown tables go to stdout, progress to stderr, the same figures as JSON to <c>bench/results/</c>.
 /// </summary>
 internal static class Program
 {
-    private static readonly string[] Suites = ["overhead", "failover", "failback", "resp"];
+    private static readonly string[] Suites = ["overhead", "failover", "failback", "resp", "startup"];
 
     public static async Task<int> Main(string[] args)
     {
-        if (!TryParse(args, out var suite, out var quick, out var outputDirectory, out var repetitions, out var error))
+        if (!TryParse(args, out var suite, out var quick, out var outputDirectory, out var repetitions, out var aotBinary, out var error))
         {
             await Console.Error.WriteLineAsync(error);
-            await Console.Error.WriteLineAsync("usage: CacheFailover.Bench <overhead|failover|failback|resp|all> [--quick] [--reps N] [--out DIR]");
+            await Console.Error.WriteLineAsync("usage: CacheFailover.Bench <overhead|failover|failback|resp|startup|all> [--quick] [--reps N] [--out DIR] [--aot-binary PATH]");
             return 2;
         }
 
@@ -36,6 +36,7 @@ internal static class Program
                 "overhead" => await OverheadSuite.RunAsync(settings),
                 "failover" => await FailoverSuite.RunAsync(settings),
                 "resp" => await RespSuite.RunAsync(settings),
+                "startup" => await StartupSuite.RunAsync(settings, aotBinary),
                 _ => await FailbackSuite.RunAsync(settings),
             };
             results.Add(result);
@@ -55,9 +56,10 @@ internal static class Program
         return 0;
     }
 
-    private static bool TryParse(string[] args, out string suite, out bool quick, out string? outputDirectory, out int? repetitions, out string error)
+    private static bool TryParse(string[] args, out string suite, out bool quick, out string? outputDirectory, out int? repetitions, out string? aotBinary, out string error)
     {
         repetitions = null;
+        aotBinary = null;
         suite = string.Empty;
         quick = false;
         outputDirectory = null;
@@ -78,7 +80,16 @@ internal static class Program
             {
                 outputDirectory = args[++i];
             }
-            else if (arg is "overhead" or "failover" or "failback" or "resp" or "all" && suite.Length == 0)
+            else if (arg == "--aot-binary" && i + 1 < args.Length)
+            {
+                aotBinary = args[++i];
+                if (!File.Exists(aotBinary))
+                {
+                    error = $"--aot-binary: '{aotBinary}' does not exist (publish it with: bash eng/publish-aot.sh artifacts/aot)";
+                    return false;
+                }
+            }
+            else if (arg is "overhead" or "failover" or "failback" or "resp" or "startup" or "all" && suite.Length == 0)
             {
                 suite = arg;
             }

@@ -1,8 +1,9 @@
 using CacheFailoverMcp.Hosting;
 
 // 1. Configuration: appsettings.json < environment (CACHEFAILOVER_* shortcuts) < command line.
-//    --help prints usage to stderr; an invalid configuration stops here with every problem named.
-var startup = await HostStartup.PrepareAsync(args, Console.Error);
+//    --help and --version print to stdout and exit (no server, so no JSON-RPC there); an invalid
+//    configuration stops here with every problem named on stderr.
+var startup = await HostStartup.PrepareAsync(args, Console.Out, Console.Error);
 if (startup.ExitCode is { } exitCode)
 {
     return exitCode;

@@ -41,4 +41,7 @@ internal sealed class BenchSettings(bool quick, int? repetitions = null)
     public int FailbackDeletedKeys => Quick ? 50 : 500;
 
     public IReadOnlyList<int> InvalidationSizes => Quick ? [1_000, 5_000] : [10_000, 100_000];
+
+    // startup: cold starts of each build, alternating.
+    public int StartupRuns => Quick ? 2 : 10;
 }

@@ -6,6 +6,9 @@ public sealed class ParsedCommandLine
     /// <summary>True when <c>--help</c> (or <c>-h</c>, <c>-?</c>) was given.</summary>
     public bool ShowHelp { get; internal set; }
 
+    /// <summary>True when <c>--version</c> was given.</summary>
+    public bool ShowVersion { get; internal set; }
+
     /// <summary>Configuration keys set on the command line (they win over every other source).</summary>
     public Dictionary<string, string?> Values { get; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -24,25 +27,16 @@ public static class CommandLineShortcuts
 {
     private static readonly string[] HelpFlags = ["--help", "-h", "-?", "/?"];
 
-    /// <summary>Option → (configuration key, takes a value). Flags without a value set "true".</summary>
-    private static readonly Dictionary<string, (string Key, bool TakesValue)> Options = new(StringComparer.Ordinal)
-    {
-        ["--primary"] = (ConfigurationKeys.Primary, true),
-        ["--read-only"] = (ConfigurationKeys.ReadOnly, false),
-        ["--transport"] = (ConfigurationKeys.Transport, true),
-        ["--urls"] = (ConfigurationKeys.Urls, true),
-        ["--auth-token"] = (ConfigurationKeys.AuthToken, true),
-        ["--auth-token-file"] = (ConfigurationKeys.AuthTokenFile, true),
-        ["--allowed-origins"] = (ConfigurationKeys.AllowedOrigins, true),
-        ["--legacy-sse"] = (ConfigurationKeys.LegacySse, false),
-        ["--allowed-hosts"] = (ConfigurationKeys.AllowedHosts, true),
-        ["--log-level"] = (ConfigurationKeys.LogLevel, true),
-        ["--allow-live-drills"] = (ConfigurationKeys.AllowLiveDrills, false),
-        ["--group"] = (ConfigurationKeys.Group, true),
-        ["--resp"] = (ConfigurationKeys.Resp, true),
-        ["--resp-password"] = (ConfigurationKeys.RespPassword, true),
-        ["--resp-password-file"] = (ConfigurationKeys.RespPasswordFile, true),
-    };
+    /// <summary>The flag that prints the version and exits.</summary>
+    public const string VersionFlag = "--version";
+
+    /// <summary>Flag → host option (<see cref="HostOptionCatalog"/>), except the repeatable --backup, which collects a list.</summary>
+    private static readonly Dictionary<string, HostOption> Options = HostOptionCatalog.All
+        .Where(o => !o.Repeatable)
+        .ToDictionary(o => o.Flag, StringComparer.Ordinal);
+
+    /// <summary>The help flags, as <c>--help</c> lists them.</summary>
+    public static IReadOnlyList<string> HelpFlagNames => HelpFlags;
 
     /// <summary>Reads <paramref name="args"/>; never throws.</summary>
     public static ParsedCommandLine Parse(IReadOnlyList<string> args)
@@ -55,6 +49,12 @@ public static class CommandLineShortcuts
             if (HelpFlags.Contains(arg, StringComparer.Ordinal))
             {
                 result.ShowHelp = true;
+                continue;
+            }
+
+            if (arg == VersionFlag)
+            {
+                result.ShowVersion = true;
                 continue;
             }
 
@@ -82,10 +82,10 @@ public static class CommandLineShortcuts
             {
                 var value = option.TakesValue
                     ? TakeValue(args, ref i, name, inlineValue, result)
-                    : inlineValue ?? "true";
+                    : inlineValue ?? TakeSwitchWord(args, ref i) ?? "true";
                 if (value is not null)
                 {
-                    result.Values[option.Key] = value;
+                    result.Values[option.ConfigurationKey] = value;
                 }
 
                 continue;
@@ -132,6 +132,19 @@ public static class CommandLineShortcuts
         }
 
         result.Problems.Add($"{name} needs a value ({name} <value> or {name}=<value>).");
+        return null;
+    }
+
+    // A client that writes every argument as "name value" (as some read .mcp/server.json) may follow a
+    // switch with true or false: take that word as the switch's value rather than as a stray argument.
+    private static string? TakeSwitchWord(IReadOnlyList<string> args, ref int i)
+    {
+        if (i + 1 < args.Count && (string.Equals(args[i + 1], "true", StringComparison.OrdinalIgnoreCase) || string.Equals(args[i + 1], "false", StringComparison.OrdinalIgnoreCase)))
+        {
+            i++;
+            return args[i];
+        }
+
         return null;
     }
 

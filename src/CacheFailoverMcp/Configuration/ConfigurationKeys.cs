@@ -45,24 +45,10 @@ public static class EnvironmentShortcuts
     public const string Resp = "CACHEFAILOVER_RESP";
     public const string RespPassword = "CACHEFAILOVER_RESP_PASSWORD";
     public const string RespPasswordFile = "CACHEFAILOVER_RESP_PASSWORD_FILE";
+    public const string AuditCapacity = "CACHEFAILOVER_AUDIT_CAPACITY";
 
-    /// <summary>Shortcut → configuration key, for the scalar ones (backups need splitting).</summary>
-    public static readonly IReadOnlyDictionary<string, string> Scalars = new Dictionary<string, string>(StringComparer.Ordinal)
-    {
-        [Primary] = ConfigurationKeys.Primary,
-        [ReadOnly] = ConfigurationKeys.ReadOnly,
-        [Transport] = ConfigurationKeys.Transport,
-        [Urls] = ConfigurationKeys.Urls,
-        [AuthToken] = ConfigurationKeys.AuthToken,
-        [AuthTokenFile] = ConfigurationKeys.AuthTokenFile,
-        [AllowedOrigins] = ConfigurationKeys.AllowedOrigins,
-        [LegacySse] = ConfigurationKeys.LegacySse,
-        [AllowedHosts] = ConfigurationKeys.AllowedHosts,
-        [LogLevel] = ConfigurationKeys.LogLevel,
-        [AllowLiveDrills] = ConfigurationKeys.AllowLiveDrills,
-        [Group] = ConfigurationKeys.Group,
-        [Resp] = ConfigurationKeys.Resp,
-        [RespPassword] = ConfigurationKeys.RespPassword,
-        [RespPasswordFile] = ConfigurationKeys.RespPasswordFile,
-    };
+    /// <summary>Shortcut → configuration key, for the scalar ones (backups need splitting); from <see cref="HostOptionCatalog"/>.</summary>
+    public static IReadOnlyDictionary<string, string> Scalars { get; } = HostOptionCatalog.All
+        .Where(o => !o.Repeatable)
+        .ToDictionary(o => o.Environment, o => o.ConfigurationKey, StringComparer.Ordinal);
 }

@@ -26,6 +26,11 @@ public sealed record HostSettings
     /// <summary>Where the HTTP transport listens unless told otherwise: loopback only.</summary>
     public const string DefaultUrl = "http://127.0.0.1:3001";
 
+    /// <summary>Mutating-tool calls the audit trail keeps unless told otherwise, and the range allowed.</summary>
+    public const int DefaultAuditCapacity = 1000;
+    public const int MinAuditCapacity = 1;
+    public const int MaxAuditCapacity = 100_000;
+
     /// <summary>The primary's service id.</summary>
     public const string PrimaryServiceId = "primary";
 
@@ -82,7 +87,7 @@ public sealed record HostSettings
     public string? RespPassword { get; init; }
 
     /// <summary>Mutating-tool calls kept in the in-memory audit trail.</summary>
-    public int AuditCapacity { get; init; } = 1000;
+    public int AuditCapacity { get; init; } = DefaultAuditCapacity;
 
     /// <summary>The id of the backup at <paramref name="index"/> (0-based): <c>backup-1</c>, <c>backup-2</c>, ...</summary>
     public static string BackupServiceId(int index) => "backup-" + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -10,7 +10,11 @@ namespace CacheFailoverMcp.Configuration;
 /// The outcome of reading the configuration: the settings (best effort when there are problems, so
 /// that later checks can add theirs), every problem found, or a request for help.
 /// </summary>
-public sealed record SettingsLoadResult(HostSettings Settings, bool ShowHelp, IReadOnlyList<string> Problems);
+public sealed record SettingsLoadResult(HostSettings Settings, bool ShowHelp, IReadOnlyList<string> Problems)
+{
+    /// <summary>True when <c>--version</c> was given (and not <c>--help</c>, which wins).</summary>
+    public bool ShowVersion { get; init; }
+}
 
 /// <summary>
 /// Reads <c>appsettings.json</c>, environment variables (with the <c>CACHEFAILOVER_*</c> shortcuts)
@@ -42,9 +46,10 @@ public static class HostSettingsLoader
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(environment);
         var commandLine = CommandLineShortcuts.Parse(args);
-        if (commandLine.ShowHelp)
+        if (commandLine.ShowHelp || commandLine.ShowVersion)
         {
-            return new SettingsLoadResult(new HostSettings(), true, []);
+            // Neither needs the configuration, and neither should fail because of it.
+            return new SettingsLoadResult(new HostSettings(), commandLine.ShowHelp, []) { ShowVersion = !commandLine.ShowHelp };
         }
 
         var problems = new List<string>(commandLine.Problems);
@@ -136,7 +141,7 @@ public static class HostSettingsLoader
             LegacySse = legacySse,
             Failover = ReadFailoverOptions(configuration, problems),
             LogLevel = ReadLogLevel(configuration[ConfigurationKeys.LogLevel], problems),
-            AuditCapacity = ReadInt(configuration, ConfigurationKeys.AuditCapacity, 1000, 1, 100_000, problems),
+            AuditCapacity = ReadInt(configuration, ConfigurationKeys.AuditCapacity, "--audit-capacity", HostSettings.DefaultAuditCapacity, HostSettings.MinAuditCapacity, HostSettings.MaxAuditCapacity, problems),
             AllowLiveDrills = ReadBool(configuration, ConfigurationKeys.AllowLiveDrills, "--allow-live-drills", problems),
             Group = ReadGroup(configuration[ConfigurationKeys.Group], problems),
         };
@@ -274,7 +279,7 @@ public static class HostSettingsLoader
             case "HTTP":
                 return McpTransportKind.Http;
             default:
-                problems.Add($"--transport must be 'stdio' or 'http' (got '{SafeEcho.Value(text)}').");
+                problems.Add($"--transport must be {string.Join(" or ", HostOptionCatalog.Get("--transport").Choices.Select(c => $"'{c}'"))} (got '{SafeEcho.Value(text)}').");
                 return McpTransportKind.Stdio;
         }
     }
@@ -387,7 +392,7 @@ public static class HostSettingsLoader
             case "FATAL" or "CRITICAL":
                 return LogEventLevel.Fatal;
             default:
-                problems.Add($"--log-level must be one of verbose, debug, information, warning, error, fatal (got '{SafeEcho.Value(text)}').");
+                problems.Add($"--log-level must be {HostOptionCatalog.Get("--log-level").AllowedText} (got '{SafeEcho.Value(text)}').");
                 return LogEventLevel.Information;
         }
     }
@@ -414,7 +419,7 @@ public static class HostSettingsLoader
         return false;
     }
 
-    private static int ReadInt(IConfiguration configuration, string key, int defaultValue, int min, int max, List<string> problems)
+    private static int ReadInt(IConfiguration configuration, string key, string option, int defaultValue, int min, int max, List<string> problems)
     {
         var text = NonEmpty(configuration[key]);
         if (text is null)
@@ -427,7 +432,7 @@ public static class HostSettingsLoader
             return value;
         }
 
-        problems.Add(string.Create(CultureInfo.InvariantCulture, $"{key} must be a whole number between {min} and {max} (got '{SafeEcho.Value(text)}')."));
+        problems.Add(string.Create(CultureInfo.InvariantCulture, $"{option} ({key}) must be a whole number between {min} and {max} (got '{SafeEcho.Value(text)}')."));
         return defaultValue;
     }
 

@@ -4,7 +4,11 @@ using CacheFailover.Options;
 
 namespace CacheFailoverMcp.Configuration;
 
-/// <summary>The <c>--help</c> text (written to stderr: stdout belongs to JSON-RPC).</summary>
+/// <summary>
+/// The <c>--help</c> text, written from <see cref="HostOptionCatalog"/> and <see cref="FailoverOptionCatalog"/>
+/// (nothing about an option is written here). It goes to stdout: the server does not run then, so
+/// stdout carries no JSON-RPC and <c>--help | less</c> works.
+/// </summary>
 public static class Usage
 {
     /// <summary>Exit code for a configuration that cannot start.</summary>
@@ -13,85 +17,80 @@ public static class Usage
     /// <summary>How the help marks an option the running engine cannot change (<see cref="FailoverOptionDescriptor.RuntimeChangeable"/> false).</summary>
     public const string StartupOnlyMark = "(start-up only)";
 
-    public static string Text
+    /// <summary>The command the tool package installs.</summary>
+    public const string ToolCommand = "cachefailover-mcp";
+
+    /// <summary>The first line of <c>--version</c>.</summary>
+    public static string VersionLine => $"CacheFailoverMcp {ProductVersion.Text}\n";
+
+    public static string Text { get; } = Write();
+
+    /// <summary>The first help line of a host option: <c>--flag &lt;value&gt;</c> and its environment variable.</summary>
+    public static string Synopsis(HostOption option)
     {
-        get
+        ArgumentNullException.ThrowIfNull(option);
+        var left = option.TakesValue ? $"{option.Flag} <{option.ValueName}>" : option.Flag;
+        return $"  {left,-34} env {option.Environment}";
+    }
+
+    /// <summary>The second help line of a host option: meaning, what is allowed, default.</summary>
+    public static string Summary(HostOption option)
+    {
+        ArgumentNullException.ThrowIfNull(option);
+        return option.AllowedText is { } allowed
+            ? $"{option.Meaning} {char.ToUpperInvariant(allowed[0])}{allowed[1..]}; default {option.DefaultText}."
+            : $"{option.Meaning} Default {option.DefaultText}.";
+    }
+
+    private static string Write()
+    {
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"""
+            CacheFailoverMcp {ProductVersion.Text} — an MCP server that puts a failover engine in front of a primary cache and its backups.
+
+            Usage: {ToolCommand} [options]                          (installed: dotnet tool install --global CacheFailoverMcp)
+                   dnx CacheFailoverMcp --yes -- [options]                (run without installing)
+                   dotnet run --project src/CacheFailoverMcp -- [options]  (from a clone)
+
+            With no --primary and no --backup the server uses an embedded in-memory pair
+            (primary memory://primary, backup memory://backup): every tool works with nothing installed.
+
+              {string.Join(", ", CommandLineShortcuts.HelpFlagNames.Take(3)),-34} Print this help and exit.
+              {CommandLineShortcuts.VersionFlag,-34} Print the version and exit.
+
+            """);
+
+        foreach (var group in HostOptionCatalog.All.GroupBy(o => o.Group))
         {
-            var options = new StringBuilder();
-            foreach (var descriptor in FailoverOptionCatalog.All)
+            text.Append(CultureInfo.InvariantCulture, $"\n{group.Key}:\n");
+            foreach (var option in group)
             {
-                options.Append(CultureInfo.InvariantCulture, $"  --{descriptor.Name} <{FailoverOptionsBinder.Placeholder(descriptor.Type)}>{(descriptor.RuntimeChangeable ? string.Empty : "  " + StartupOnlyMark)}\n");
-                options.Append(CultureInfo.InvariantCulture, $"      {descriptor.Summary}\n");
+                text.Append(Synopsis(option)).Append('\n');
+                text.Append("      ").Append(Summary(option)).Append('\n');
             }
-
-            return $$"""
-                CacheFailoverMcp — an MCP server that puts a failover engine in front of a primary cache and its backups.
-
-                Usage: CacheFailoverMcp [options]
-                       dotnet run --project src/CacheFailoverMcp -- [options]
-
-                With no --primary and no --backup the server uses an embedded in-memory pair
-                (primary memory://primary, backup memory://backup): every tool works with nothing installed.
-
-                Services:
-                  --primary <connection>      The primary cache.                       env {{EnvironmentShortcuts.Primary}}
-                  --backup <connection>       A backup; repeat for more, first = preferred.
-                                                                                       env {{EnvironmentShortcuts.Backups}} (comma-separated;
-                                                                                       use ';' when a backup is a multi-host configuration string)
-                  A connection is redis://[user:password@]host[:port][/db], rediss://… (TLS),
-                  a StackExchange.Redis string (host:port,password=…,ssl=true), memory or memory://name.
-                  Services are named primary, backup-1, backup-2, … in that order.
-                  --group <name>              Failover group (default "default"): every process with the same
-                                              group over the same caches follows one failover decision, kept
-                                              in the caches. 1-64 letters, digits, '-', '_', '.'.
-                                                                                       env {{EnvironmentShortcuts.Group}}
-
-                Tools:
-                  --read-only                 Register only the read-only tools.       env {{EnvironmentShortcuts.ReadOnly}}=true
-                  --allow-live-drills         Let test_cache_failover_scenario inject real faults (mode live);
-                                              off by default: backends are then not wrapped for fault injection.
-                                                                                       env {{EnvironmentShortcuts.AllowLiveDrills}}=true
-
-                Transport:
-                  --transport stdio|http      Default stdio (JSON-RPC on stdin/stdout, logs on stderr).
-                                                                                       env {{EnvironmentShortcuts.Transport}}
-                  --urls <url[;url]>          HTTP listen addresses. Default {{HostSettings.DefaultUrl}}.
-                                                                                       env {{EnvironmentShortcuts.Urls}}
-                  --auth-token <token>        Bearer token HTTP clients must send; required for any
-                                              non-loopback address (16+ characters).   env {{EnvironmentShortcuts.AuthToken}}
-                                              Prefer the variable or the file: a command line shows in ps.
-                  --auth-token-file <path>    Read the bearer token from this file.    env {{EnvironmentShortcuts.AuthTokenFile}}
-                  --allowed-origins <o1,o2>   Browser origins allowed besides the server's own (scheme://host[:port],
-                                              or '*'); any other Origin is refused with 403.
-                                                                                       env {{EnvironmentShortcuts.AllowedOrigins}}
-                  --allowed-hosts <h1;h2>     Host names HTTP requests may use. Default: loopback names
-                                              and the --urls hosts ('*' when bound to every address).
-                                                                                       env {{EnvironmentShortcuts.AllowedHosts}}
-                  --legacy-sse                Also serve the older HTTP+SSE transport at /sse + /message.
-                                                                                       env {{EnvironmentShortcuts.LegacySse}}=true
-                  HTTP endpoints: /mcp (MCP Streamable HTTP), /healthz (no auth).
-
-                Redis-protocol front door (any Redis client's traffic through the failover engine):
-                  --resp <host:port>          Also listen for RESP2 here, beside stdio or HTTP, on the same engine.
-                                              Loopback (127.0.0.1:6380) unless a password is set.
-                                                                                       env {{EnvironmentShortcuts.Resp}}
-                  --resp-password <password>  Password clients give with AUTH or HELLO 2 AUTH; required for any
-                                              non-loopback address (16+ characters).   env {{EnvironmentShortcuts.RespPassword}}
-                                              Prefer the variable or the file: a command line shows in ps.
-                  --resp-password-file <path> Read the password from this file.        env {{EnvironmentShortcuts.RespPasswordFile}}
-
-                Logging:
-                  --log-level <level>         verbose|debug|information|warning|error. Default information.
-                                                                                       env {{EnvironmentShortcuts.LogLevel}}
-
-                Failover options (also in appsettings.json under CacheFailover:Failover, or
-                environment variables CacheFailover__Failover__<name>). All but those marked
-                {{StartupOnlyMark}} can also be changed at runtime with the configure_cache_failover tool:
-                {{options}}
-                Any configuration key can also be given as --Section:Key=value.
-                Invalid configuration stops start-up with every problem listed (exit code {{InvalidConfigurationExitCode}}).
-
-                """;
         }
+
+        text.Append(CultureInfo.InvariantCulture, $"""
+
+            Failover options (also in appsettings.json under CacheFailover:Failover, or
+            environment variables CacheFailover__Failover__<name>). All but those marked
+            {StartupOnlyMark} can also be changed at runtime with the configure_cache_failover tool:
+
+            """);
+        foreach (var descriptor in FailoverOptionCatalog.All)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"  --{descriptor.Name} <{FailoverOptionsBinder.Placeholder(descriptor.Type)}>{(descriptor.RuntimeChangeable ? string.Empty : "  " + StartupOnlyMark)}\n");
+            text.Append(CultureInfo.InvariantCulture, $"      {descriptor.Summary}\n");
+        }
+
+        text.Append(CultureInfo.InvariantCulture, $"""
+
+            Sources, lowest precedence first: appsettings.json next to the executable, environment variables
+            (CacheFailover__Section__Key, plus the CACHEFAILOVER_* shortcuts above), the command line.
+            Any configuration key can also be given as --Section:Key=value.
+            Invalid configuration stops start-up with every problem listed (exit code {InvalidConfigurationExitCode}).
+
+            """);
+        return text.ToString();
     }
 }

@@ -20,7 +20,7 @@ public sealed class HostStartup
         Topology = topology!;
     }
 
-    /// <summary>Set when the process should exit now: 0 after --help, 2 for an invalid configuration.</summary>
+    /// <summary>Set when the process should exit now: 0 after --help or --version, 2 for an invalid configuration.</summary>
     public int? ExitCode { get; }
 
     public HostSettings Settings { get; }
@@ -31,18 +31,23 @@ public sealed class HostStartup
 
     public ServiceTopology Topology { get; }
 
-    /// <summary>Reads the configuration of this process; writes help or problems to <paramref name="stderr"/>.</summary>
-    public static async Task<HostStartup> PrepareAsync(IReadOnlyList<string> args, TextWriter stderr)
-        => await PrepareAsync(args, HostSettingsLoader.ProcessEnvironment(), Path.Combine(AppContext.BaseDirectory, "appsettings.json"), stderr);
+    /// <summary>
+    /// Reads the configuration of this process; writes help or the version to <paramref name="stdout"/>
+    /// (the server does not start then, so stdout carries no JSON-RPC) and problems to <paramref name="stderr"/>.
+    /// </summary>
+    public static async Task<HostStartup> PrepareAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
+        => await PrepareAsync(args, HostSettingsLoader.ProcessEnvironment(), Path.Combine(AppContext.BaseDirectory, "appsettings.json"), stdout, stderr);
 
     /// <summary>Same, with the environment and settings file given (tests).</summary>
-    public static async Task<HostStartup> PrepareAsync(IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment, string? settingsFile, TextWriter stderr)
+    public static async Task<HostStartup> PrepareAsync(IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment, string? settingsFile, TextWriter stdout, TextWriter stderr)
     {
+        ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         var loaded = HostSettingsLoader.Load(args, environment, settingsFile);
-        if (loaded.ShowHelp)
+        if (loaded.ShowHelp || loaded.ShowVersion)
         {
-            await stderr.WriteAsync(Usage.Text);
+            await stdout.WriteAsync(loaded.ShowHelp ? Usage.Text : Usage.VersionLine);
+            await stdout.FlushAsync();
             return new HostStartup(0, loaded.Settings, null, null, null);
         }
 

@@ -76,7 +76,10 @@ public sealed partial class McpHost
         }
         else
         {
-            var generic = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
+            // The empty builder: the settings were read already (HostSettingsLoader), so the default
+            // builder's own configuration sources (appsettings.json watched for changes, environment,
+            // command line) and logging providers would only cost start-up time.
+            var generic = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
             generic.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
             host = new McpHost(settings, generic, null);
             generic.Logging.ClearProviders();

@@ -1,4 +1,3 @@
-using System.Reflection;
 using CacheFailover.DependencyInjection;
 using CacheFailover.Drills;
 using CacheFailover.Engine;
@@ -63,6 +62,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IPostConfigureOptions<McpServerOptions>, ToolSchemaSimplifier>();
         services.AddHostedService<StartupBanner>();
         var json = ToolJson.Options;
+        // Tools are listed from their recorded descriptions and built on first call (DeferredTool: start-up time).
+        var manifest = ToolManifest.Embedded;
         var builder = services
             .AddMcpServer(options =>
             {
@@ -70,23 +71,23 @@ public static class ServiceCollectionExtensions
                 {
                     Name = "cache-failover-mcp",
                     Title = "Cache failover",
-                    Version = typeof(ServiceCollectionExtensions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "1.0.0",
+                    Version = ProductVersion.Text,
                 };
                 options.ServerInstructions = Instructions(settings.ReadOnly);
             })
             .WithMessageFilters(filters => filters.AddIncomingFilter(MessageTooLargeFilter.Filter).AddIncomingFilter(InitializeFirstFilter.Filter).AddIncomingFilter(ArgumentsShapeFilter.Filter))
             .WithRequestFilters(filters => filters.AddCallToolFilter(ToolCallGuard.Filter))
-            .WithTools<StatusTools>(json)
-            .WithTools<CacheReadTools>(json);
+            .WithDeferredTools<StatusTools>(json, manifest)
+            .WithDeferredTools<CacheReadTools>(json, manifest);
 
         if (!settings.ReadOnly)
         {
             builder
-                .WithTools<ConfigurationTools>(json)
-                .WithTools<FailoverControlTools>(json)
-                .WithTools<ServiceRegistrationTools>(json)
-                .WithTools<DrillTools>(json)
-                .WithTools<CacheWriteTools>(json);
+                .WithDeferredTools<ConfigurationTools>(json, manifest)
+                .WithDeferredTools<FailoverControlTools>(json, manifest)
+                .WithDeferredTools<ServiceRegistrationTools>(json, manifest)
+                .WithDeferredTools<DrillTools>(json, manifest)
+                .WithDeferredTools<CacheWriteTools>(json, manifest);
         }
 
         return builder;

@@ -244,6 +244,7 @@ public sealed class HostSettingsLoaderTests
             ["--primary", "redis://admin:hunter2secret@localhost:99999", "--backup", "gopher://old", "--failure_threshold", "0"],
             NoEnvironment,
             null,
+            TextWriter.Null,
             stderr);
 
         Assert.Equal(2, startup.ExitCode);
@@ -256,15 +257,69 @@ public sealed class HostSettingsLoaderTests
     }
 
     [Fact]
-    public async Task PrepareAsync_Help_WritesUsageAndExitsZero()
+    public async Task PrepareAsync_Help_WritesUsageToStdoutAndExitsZero()
     {
+        var stdout = new StringWriter();
         var stderr = new StringWriter();
 
-        var startup = await HostStartup.PrepareAsync(["--help"], NoEnvironment, null, stderr);
+        var startup = await HostStartup.PrepareAsync(["--help"], NoEnvironment, null, stdout, stderr);
 
         Assert.Equal(0, startup.ExitCode);
-        Assert.Contains("--primary <connection>", stderr.ToString(), StringComparison.Ordinal);
-        Assert.Contains("--failure_threshold <integer>", stderr.ToString(), StringComparison.Ordinal);
+        Assert.Contains("--primary <connection>", stdout.ToString(), StringComparison.Ordinal);
+        Assert.Contains("--failure_threshold <integer>", stdout.ToString(), StringComparison.Ordinal);
+        Assert.Empty(stderr.ToString());
+    }
+
+    [Fact]
+    public async Task PrepareAsync_VersionWithAnInvalidConfiguration_PrintsTheVersionAndExitsZero()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+
+        var startup = await HostStartup.PrepareAsync(["--failure_threshold", "0", "--version"], NoEnvironment, null, stdout, stderr);
+
+        Assert.Equal(0, startup.ExitCode);
+        Assert.Equal($"CacheFailoverMcp {ProductVersion.Text}\n", stdout.ToString());
+        Assert.Empty(stderr.ToString());
+    }
+
+    [Theory]
+    [InlineData("true", true)]
+    [InlineData("false", false)]
+    public void Load_SwitchFollowedByTrueOrFalse_TakesTheWordAsItsValue(string word, bool expected)
+    {
+        var result = Load(["--read-only", word, "--legacy-sse", word]);
+
+        Assert.Empty(result.Problems);
+        Assert.Equal(expected, result.Settings.ReadOnly);
+        Assert.Equal(expected, result.Settings.LegacySse);
+    }
+
+    [Fact]
+    public void Load_AuditCapacityOutOfRange_NamesTheOptionAndTheRange()
+    {
+        var result = Load(["--audit-capacity", "0"]);
+
+        Assert.Equal(["--audit-capacity (CacheFailover:AuditCapacity) must be a whole number between 1 and 100000 (got '0')."], result.Problems);
+    }
+
+    [Fact]
+    public void Load_EveryEnvironmentShortcutOfTheCatalog_SetsItsConfigurationKey()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            [EnvironmentShortcuts.ReadOnly] = "true",
+            [EnvironmentShortcuts.AuditCapacity] = "42",
+            [EnvironmentShortcuts.LogLevel] = "warning",
+        };
+
+        var result = Load([], environment);
+
+        Assert.Empty(result.Problems);
+        Assert.True(result.Settings.ReadOnly);
+        Assert.Equal(42, result.Settings.AuditCapacity);
+        Assert.Equal(LogEventLevel.Warning, result.Settings.LogLevel);
+        Assert.All(HostOptionCatalog.All.Where(o => !o.Repeatable), o => Assert.Equal(o.ConfigurationKey, EnvironmentShortcuts.Scalars[o.Environment]));
     }
 
     [Theory]
@@ -272,7 +327,7 @@ public sealed class HostSettingsLoaderTests
     [InlineData(true)]
     public async Task PrepareAsync_AllowLiveDrills_DecidesWhetherTheBackendsAreWrappedForFaultInjection(bool allow)
     {
-        var startup = await HostStartup.PrepareAsync(allow ? ["--allow-live-drills"] : [], NoEnvironment, null, new StringWriter());
+        var startup = await HostStartup.PrepareAsync(allow ? ["--allow-live-drills"] : [], NoEnvironment, null, TextWriter.Null, new StringWriter());
         await using var topology = startup.Topology;
 
         Assert.Null(startup.ExitCode);

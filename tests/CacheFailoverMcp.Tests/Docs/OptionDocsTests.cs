@@ -1,4 +1,5 @@
 using CacheFailover.Options;
+using CacheFailoverMcp.Configuration;
 
 namespace CacheFailoverMcp.Tests.Docs;
 
@@ -18,6 +19,15 @@ public sealed class OptionDocsTests
             "README.md",
             "| Option | Default | Range | Unit | Changeable at runtime | Meaning |",
             ["|---|---|---|---|---|---|", .. FailoverOptionCatalog.All.Select(ReadmeRow)]);
+    }
+
+    [Fact]
+    public void Readme_HostSettingsTable_IsTheHostCatalog()
+    {
+        CheckTable(
+            "README.md",
+            "| Command line | Environment | `appsettings.json` | Allowed | Default | Meaning |",
+            ["|---|---|---|---|---|---|", .. HostOptionCatalog.All.Select(HostRow)]);
     }
 
     [Fact]
@@ -43,6 +53,12 @@ public sealed class OptionDocsTests
     private static string ReadmeRow(FailoverOptionDescriptor d) =>
         $"| `{d.Name}` | `{d.DefaultText}` | {d.RangeText} | {d.Unit} | {(d.RuntimeChangeable ? "yes" : "no: start-up only")} | {d.Meaning} |";
 
+    private static string HostRow(HostOption o) =>
+        $"| `{Cell(o.TakesValue ? $"{o.Flag} <{o.ValueName}>" : o.Flag)}`{(o.Repeatable ? " (repeat)" : string.Empty)} | `{o.Environment}` | `{o.ConfigurationKey}` | {Cell(o.AllowedText ?? string.Empty)} | {Cell(o.DefaultText)} | {Cell(o.Meaning)} |";
+
+    // A '|' inside a Markdown table cell must be escaped, or it ends the cell.
+    private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
+
     private static string ToolsRow(FailoverOptionDescriptor d) =>
         $"| `{d.Name}` | {TypeName(d.Type)} | {d.RangeText}{(d.Unit is null ? string.Empty : " " + d.Unit)} | {d.DefaultText} | {(d.RuntimeChangeable ? string.Empty : "**Start-up only: refused here.** ")}{d.Meaning} |";
 
@@ -56,7 +72,7 @@ public sealed class OptionDocsTests
     /// <summary>The table that starts with <paramref name="header"/> must consist of exactly <paramref name="rows"/>.</summary>
     private static void CheckTable(string file, string header, string[] rows)
     {
-        var path = Path.Combine(RepositoryRoot(), file);
+        var path = Path.Combine(RepositoryFiles.Root, file);
         var lines = File.ReadAllLines(path).ToList();
         var start = lines.FindIndex(l => l == header);
         Assert.True(start >= 0, $"{file} has no table headed '{header}'");
@@ -74,8 +90,15 @@ public sealed class OptionDocsTests
 
         Assert.Equal(rows, actual);
     }
+}
 
-    private static string RepositoryRoot()
+/// <summary>Files of the repository this test assembly was built from.</summary>
+internal static class RepositoryFiles
+{
+    /// <summary>The directory that holds CacheFailoverMcp.sln, above this test assembly.</summary>
+    public static string Root { get; } = Find();
+
+    private static string Find()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {

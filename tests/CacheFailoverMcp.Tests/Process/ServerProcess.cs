@@ -4,11 +4,30 @@ using System.Text.RegularExpressions;
 
 namespace CacheFailoverMcp.Tests.Process;
 
-/// <summary>The built CacheFailoverMcp executable, found next to this test assembly's configuration.</summary>
+/// <summary>
+/// The CacheFailoverMcp executable the process tests start: by default the built <c>CacheFailoverMcp.dll</c>
+/// run by <c>dotnet</c>; when <see cref="ExecutableVariable"/> names a file (the Native AOT binary, as
+/// <c>.ci/run</c> does), that file, so that the same end-to-end tests judge it.
+/// </summary>
 internal static partial class ServerExecutable
 {
+    /// <summary>The environment variable that names another executable to test.</summary>
+    public const string ExecutableVariable = "CACHEFAILOVER_TEST_EXECUTABLE";
+
+    private static readonly string? Executable = Environment.GetEnvironmentVariable(ExecutableVariable) is { Length: > 0 } path
+        ? File.Exists(path) ? Path.GetFullPath(path) : throw new InvalidOperationException($"{ExecutableVariable} names '{path}', which does not exist.")
+        : null;
+
+    /// <summary>What to start: the named executable, or <c>dotnet</c>.</summary>
+    public static string Command => Executable ?? "dotnet";
+
+    /// <summary>The command line after <see cref="Command"/>: the server's own arguments, after the .dll when run by dotnet.</summary>
+    public static List<string> Arguments(params string[] serverArguments) => Executable is null ? [DllPath, .. serverArguments] : [.. serverArguments];
+
     /// <summary>Path of <c>CacheFailoverMcp.dll</c> in the server project's own output (same configuration and target framework).</summary>
-    public static string DllPath { get; } = Find();
+    public static string DllPath => LazyDllPath.Value;
+
+    private static readonly Lazy<string> LazyDllPath = new(Find);
 
     private static string Find()
     {
@@ -39,7 +58,7 @@ internal static partial class ServerExecutable
 }
 
 /// <summary>
-/// The server started as a child process (<c>dotnet CacheFailoverMcp.dll …</c>) with stdin, stdout and
+/// The server started as a child process (<c>dotnet CacheFailoverMcp.dll …</c>, or the executable under test) with stdin, stdout and
 /// stderr captured; killed by its own PID on dispose.
 /// </summary>
 internal sealed class ServerProcess : IAsyncDisposable
@@ -86,15 +105,14 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public static ServerProcess Start(params string[] arguments)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(ServerExecutable.Command)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(ServerExecutable.DllPath);
-        foreach (var argument in arguments)
+        foreach (var argument in ServerExecutable.Arguments(arguments))
         {
             info.ArgumentList.Add(argument);
         }

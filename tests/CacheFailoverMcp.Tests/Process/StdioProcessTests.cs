@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CacheFailover.Testing;
+using CacheFailoverMcp.Configuration;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
@@ -20,8 +21,8 @@ public sealed class StdioProcessTests
         var transport = new StdioClientTransport(new StdioClientTransportOptions
         {
             Name = "cache-failover-mcp",
-            Command = "dotnet",
-            Arguments = [ServerExecutable.DllPath, "--primary", primary.Uri, "--backup", backup.ConnectionString],
+            Command = ServerExecutable.Command,
+            Arguments = ServerExecutable.Arguments("--primary", primary.Uri, "--backup", backup.ConnectionString),
             StandardErrorLines = line =>
             {
                 lock (stderr)
@@ -131,15 +132,30 @@ public sealed class StdioProcessTests
     }
 
     [Fact]
-    public async Task Help_PrintsUsageToStderrAndExitsZero()
+    public async Task Help_PrintsEveryOptionToStdoutAndExitsZeroWithoutStarting()
     {
         await using var server = ServerProcess.Start("--help");
 
         var exitCode = await server.WaitForExitAsync(Timeout);
 
         Assert.Equal(0, exitCode);
-        Assert.Contains("Usage: CacheFailoverMcp [options]", server.Stderr, StringComparison.Ordinal);
-        Assert.Empty(server.StdoutLines);
+        var stdout = string.Join("\n", server.StdoutLines) + "\n";
+        Assert.Equal(Usage.Text.TrimEnd('\n').Split('\n'), server.StdoutLines);
+        Assert.Contains("Usage: cachefailover-mcp [options]", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("Failover engine started", server.Stderr, StringComparison.Ordinal);
+        Assert.Empty(server.Stderr);
+    }
+
+    [Fact]
+    public async Task Version_PrintsOneLineToStdoutAndExitsZeroWithoutStarting()
+    {
+        await using var server = ServerProcess.Start("--version", "--primary", "redis://u:hunter2secret@h:99999");
+
+        var exitCode = await server.WaitForExitAsync(Timeout);
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal(["CacheFailoverMcp " + ProductVersion.Text], server.StdoutLines);
+        Assert.Empty(server.Stderr);
     }
 
     internal static async Task<JsonElement> CallOkAsync(McpClient client, string tool, Dictionary<string, object?>? arguments = null)
