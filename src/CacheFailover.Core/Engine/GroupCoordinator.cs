@@ -34,6 +34,7 @@ internal enum ClaimOutcome
 internal sealed class GroupCoordinator : IAsyncDisposable
 {
     private readonly Lock _lock = new();
+    private readonly Lock _adoptLock = new();
     private readonly Dictionary<CacheService, IGroupStore> _stores = [];
     private readonly FailoverController _controller;
     private readonly ServiceRegistry _registry;
@@ -420,43 +421,50 @@ internal sealed class GroupCoordinator : IAsyncDisposable
     /// </summary>
     public bool Adopt(GroupRecord theirs)
     {
-        lock (_lock)
+        FailoverEvent? adopted;
+
+        // One adoption at a time: the same record arrives from several services at once (each
+        // announces it), and must be followed, and recorded as an event, once.
+        lock (_adoptLock)
         {
-            if (_record is { } known && theirs.Version <= known.Version)
+            if (Record is { } known && theirs.Version <= known.Version)
             {
                 return false;
             }
-        }
 
-        if (theirs.DecidedBy.MemberId == Me.MemberId && theirs.Epoch <= _controller.Current.Epoch)
-        {
-            // This member's own decision (read back, or from before a restart with the same id).
-            Remember(theirs);
-            return true;
-        }
-
-        if (_registry.Find(theirs.ServingServiceId) is not { } serving)
-        {
-            Log.GroupUnknownService(_logger, Name, theirs.Version, theirs.ServingServiceId);
-            return false;
-        }
-
-        var before = _controller.Current;
-        if (!_controller.TryAdopt(theirs.Status, theirs.Epoch, serving, theirs.Trigger == FailoverTrigger.Manual))
-        {
-            return false;
-        }
-
-        Remember(theirs);
-        Log.GroupAdopted(_logger, Name, theirs.DecidedBy.MemberId, theirs.DecidedBy.Host, theirs.DecidedBy.Pid, theirs.Status.ToWireName(), theirs.Epoch, theirs.ServingServiceId, theirs.Reason);
-        if (before.Active != serving)
-        {
-            var kind = serving.IsPrimary ? FailoverEventKind.Recovery : FailoverEventKind.Failover;
-            _events.Record(new FailoverEvent(
-                _events.NextId(), kind, theirs.Epoch, theirs.Trigger, before.Active.Id, serving.Id, theirs.Reason, theirs.DecidedAt, null, TimeSpan.Zero, true, null, 0, theirs.Trigger != FailoverTrigger.Manual)
+            if (theirs.DecidedBy.MemberId == Me.MemberId && theirs.Epoch <= _controller.Current.Epoch)
             {
-                DecidedBy = theirs.DecidedBy,
-            });
+                // This member's own decision (read back, or from before a restart with the same id).
+                Remember(theirs);
+                return true;
+            }
+
+            if (_registry.Find(theirs.ServingServiceId) is not { } serving)
+            {
+                Log.GroupUnknownService(_logger, Name, theirs.Version, theirs.ServingServiceId);
+                return false;
+            }
+
+            var before = _controller.Current;
+            if (!_controller.TryAdopt(theirs.Status, theirs.Epoch, serving, theirs.Trigger == FailoverTrigger.Manual))
+            {
+                return false;
+            }
+
+            Remember(theirs);
+            adopted = before.Active == serving
+                ? null
+                : new FailoverEvent(
+                    _events.NextId(), serving.IsPrimary ? FailoverEventKind.Recovery : FailoverEventKind.Failover, theirs.Epoch, theirs.Trigger, before.Active.Id, serving.Id, theirs.Reason, theirs.DecidedAt, null, TimeSpan.Zero, true, null, 0, theirs.Trigger != FailoverTrigger.Manual)
+                {
+                    DecidedBy = theirs.DecidedBy,
+                };
+        }
+
+        Log.GroupAdopted(_logger, Name, theirs.DecidedBy.MemberId, theirs.DecidedBy.Host, theirs.DecidedBy.Pid, theirs.Status.ToWireName(), theirs.Epoch, theirs.ServingServiceId, theirs.Reason);
+        if (adopted is not null)
+        {
+            _events.Record(adopted);
         }
 
         _ = HeartbeatAsync();

@@ -219,14 +219,6 @@ internal sealed class RecoveryCoordinator(
         }
 
         var next = controller.CompleteRecovery(primary, manual, current);
-        var recovered = group.Propose(FailoverStatus.Recovered, next.Epoch, primary, null, reason, trigger, [], null);
-        if ((await group.ClaimAsync(recovered, primary, CancellationToken.None)).Outcome != ClaimOutcome.Won)
-        {
-            // The primary serves this member already; the others learn it from whichever service takes the record.
-            group.Publish(recovered);
-        }
-
-        _ = group.DropJournalsAsync(failedOver?.Journal ?? []);
         primary.Health.ForgetRecentSamples();
         metrics.Recovery(true);
         metrics.InvalidatedKeys(invalidated.Count);
@@ -235,6 +227,16 @@ internal sealed class RecoveryCoordinator(
         var recoveredEvent = new FailoverEvent(events.NextId(), FailoverEventKind.Recovery, next.Epoch, trigger, state.Active.Id, primary.Id, reason, startedAt, null, time.GetElapsedTime(decided), true, null, invalidated.Count, !manual);
         Log.Recovered(logger, primary.Id, next.Epoch, invalidated.Count);
         events.Record(recoveredEvent);
+
+        // Then the group: the primary serves this member already, and the others follow the record.
+        var recovered = group.Propose(FailoverStatus.Recovered, next.Epoch, primary, null, reason, trigger, [], null);
+        if ((await group.ClaimAsync(recovered, primary, CancellationToken.None)).Outcome != ClaimOutcome.Won)
+        {
+            // The others learn it from whichever service takes the record.
+            group.Publish(recovered);
+        }
+
+        _ = group.DropJournalsAsync(failedOver?.Journal ?? []);
         cleanup.Schedule(registry.All.Where(s => !s.IsPrimary), invalidated);
         return new RecoveryResult(true, verification, invalidated.Count, flushed, recoveredEvent, null);
 
