@@ -6,19 +6,19 @@ using CacheFailover.Bench.Suites;
 namespace CacheFailover.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench/CacheFailover.Bench -- &lt;overhead|failover|failback|resp|startup|all&gt; [--quick] [--reps N] [--out DIR] [--aot-binary PATH]</c>.
+/// <c>dotnet run -c Release --project bench/CacheFailover.Bench -- &lt;overhead|failover|failback|group|resp|startup|all&gt; [--quick] [--reps N] [--out DIR] [--aot-binary PATH]</c>.
 /// Markdown tables go to stdout, progress to stderr, the same figures as JSON to <c>bench/results/</c>.
 /// </summary>
 internal static class Program
 {
-    private static readonly string[] Suites = ["overhead", "failover", "failback", "resp", "startup"];
+    private static readonly string[] Suites = ["overhead", "failover", "failback", "group", "resp", "startup"];
 
     public static async Task<int> Main(string[] args)
     {
         if (!TryParse(args, out var suite, out var quick, out var outputDirectory, out var repetitions, out var aotBinary, out var error))
         {
             await Console.Error.WriteLineAsync(error);
-            await Console.Error.WriteLineAsync("usage: CacheFailover.Bench <overhead|failover|failback|resp|startup|all> [--quick] [--reps N] [--out DIR] [--aot-binary PATH]");
+            await Console.Error.WriteLineAsync("usage: CacheFailover.Bench <overhead|failover|failback|group|resp|startup|all> [--quick] [--reps N] [--out DIR] [--aot-binary PATH]");
             return 2;
         }
 
@@ -35,6 +35,7 @@ internal static class Program
             {
                 "overhead" => await OverheadSuite.RunAsync(settings),
                 "failover" => await FailoverSuite.RunAsync(settings),
+                "group" => await GroupSuite.RunAsync(settings),
                 "resp" => await RespSuite.RunAsync(settings),
                 "startup" => await StartupSuite.RunAsync(settings, aotBinary),
                 _ => await FailbackSuite.RunAsync(settings),
@@ -89,7 +90,7 @@ internal static class Program
                     return false;
                 }
             }
-            else if (arg is "overhead" or "failover" or "failback" or "resp" or "startup" or "all" && suite.Length == 0)
+            else if (arg is "overhead" or "failover" or "failback" or "group" or "resp" or "startup" or "all" && suite.Length == 0)
             {
                 suite = arg;
             }

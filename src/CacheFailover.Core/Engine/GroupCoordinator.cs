@@ -281,7 +281,8 @@ internal sealed class GroupCoordinator : IAsyncDisposable
 
     /// <summary>
     /// A fenced write was refused by <paramref name="service"/>: follows its newer record, or gives it
-    /// this member's record when its own copy is older (a restarted cache). False when neither applies.
+    /// this member's record when its own copy is older (a restarted cache). True when the write may
+    /// go again; false when the service's record cannot be read or restored.
     /// </summary>
     public async Task<bool> ResolveFenceAsync(CacheService service, CancellationToken cancellationToken)
     {
@@ -295,7 +296,9 @@ internal sealed class GroupCoordinator : IAsyncDisposable
         var known = Record;
         if (copy.Record is { } theirs && (known is null || theirs.Version > known.Version))
         {
-            return Adopt(theirs);
+            // Followed now, or by an announcement that got there first: either way the write can go again.
+            Adopt(theirs);
+            return Record is { } now && now.Version >= theirs.Version;
         }
 
         if (known is not null && (copy.Record is null || copy.Record.Version < known.Version))
@@ -303,7 +306,9 @@ internal sealed class GroupCoordinator : IAsyncDisposable
             return await HealAsync(service, known);
         }
 
-        return false;
+        // The same record as this member follows: it was followed between the write and its refusal,
+        // so the write goes again on what it says (the caller's attempt budget bounds this).
+        return copy.Record is not null && known is not null && copy.Record.Version == known.Version;
     }
 
     /// <summary>Writes this member's heartbeat (what it follows) on every service, without failing.</summary>

@@ -143,8 +143,9 @@ internal sealed class OperationExecutor(
             catch (GroupFencedException fenced) when (!cancellationToken.IsCancellationRequested)
             {
                 // Nothing was written: the backup's record says the group moved on (or lost its copy).
-                // Follow it (or restore it) and try again on whoever serves then.
-                if (attempts < current.MaxFailoverAttempts + registry.All.Count && await group.ResolveFenceAsync(service, cancellationToken))
+                // Follow it (or restore it) and try again on whoever serves then — at once when this
+                // member has followed the change meanwhile (the announcement overtook the refusal).
+                if (attempts < current.MaxFailoverAttempts + registry.All.Count && (await group.ResolveFenceAsync(service, cancellationToken) || controller.Current != state))
                 {
                     lastFailed = null;
                     continue;

@@ -99,6 +99,36 @@ public sealed class RedisGroupTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ManualFailoversAndRecoveries_WhileMembersWrite_NoMemberSeesAnError()
+    {
+        var members = new[] { await MemberAsync("w1"), await MemberAsync("w2") };
+        var control = await MemberAsync("control", carriesTraffic: false);
+        var traffic = members.Select((m, i) => new EngineFailover.TrafficGenerator(m, workers: 4, prefix: $"w{i}")).ToArray();
+        try
+        {
+            Assert.True(await WaitForAsync(() => traffic.All(t => t.Successes > 20), Limit), "traffic did not start");
+            for (var cycle = 0; cycle < 3; cycle++)
+            {
+                await control.TriggerManualFailoverAsync("maintenance");
+                Assert.True(await WaitForAsync(() => members.All(m => m.ActiveServiceId == "backup"), Limit), "members did not follow the failover");
+                var recovery = await control.TriggerManualRecoveryAsync("done");
+                Assert.True(recovery.Success, recovery.RefusalReason);
+                Assert.True(await WaitForAsync(() => members.All(m => m.ActiveServiceId == "primary"), Limit), "members did not follow the recovery");
+            }
+        }
+        finally
+        {
+            foreach (var generator in traffic)
+            {
+                await generator.DisposeAsync();
+            }
+        }
+
+        // A write refused by the backup's fence (the group moved to recovering) waits and goes again: never an error.
+        Assert.All(traffic, t => Assert.Empty(t.Errors));
+    }
+
+    [Fact]
     public async Task MemberRestarted_WhileFailedOver_ResumesAndAfterRecovery_NoStaleValueNoResurrectedDelete()
     {
         var first = await MemberAsync("app");
