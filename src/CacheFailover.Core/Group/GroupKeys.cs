@@ -21,6 +21,7 @@ public sealed class GroupKeys
         Group = group;
         var prefix = "cachefailover:group:" + group + ":";
         Record = prefix + "record";
+        Fence = prefix + "fence";
         Members = prefix + "members";
         Channel = prefix + "announce";
         JournalPrefix = prefix + "journal:";
@@ -30,6 +31,12 @@ public sealed class GroupKeys
 
     /// <summary>A string key holding the record as JSON.</summary>
     public string Record { get; }
+
+    /// <summary>A string set with the record while the group is failed over: <c>epoch|serving service</c>, what a fenced write must match (absent otherwise).</summary>
+    public string Fence { get; }
+
+    /// <summary>What <see cref="Fence"/> holds for a write at <paramref name="epoch"/> to <paramref name="serviceId"/>.</summary>
+    public static string FenceValue(long epoch, string serviceId) => epoch.ToString(CultureInfo.InvariantCulture) + "|" + serviceId;
 
     /// <summary>A hash: member id → the member's heartbeat as JSON.</summary>
     public string Members { get; }

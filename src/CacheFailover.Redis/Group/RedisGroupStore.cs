@@ -51,12 +51,11 @@ internal sealed class RedisGroupStore : IGroupStore
         RedisValue[] arguments =
         [
             record.Version,
-            record.Epoch,
             record.Status.ToWireName(),
-            record.ServingServiceId,
             record.ToJson(),
+            record.Status == FailoverStatus.FailedOver ? GroupKeys.FenceValue(record.Epoch, record.ServingServiceId) : string.Empty,
         ];
-        RedisKey[] keys = [_keys.Record, _keys.Channel];
+        RedisKey[] keys = [_keys.Record, _keys.Channel, _keys.Fence];
         return _backend.ExecuteAsync<(RedisKey[] Keys, RedisValue[] Arguments), RedisResult, bool>(
             "EVALSHA group-record",
             (keys, arguments),
@@ -91,8 +90,8 @@ internal sealed class RedisGroupStore : IGroupStore
 
     public async ValueTask JournalFencedAsync(GroupFence fence, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
-        RedisKey[] scriptKeys = [_keys.Record, _keys.Journal(fence.Epoch), _keys.JournalOverflow(fence.Epoch), .. keys.Select(k => (RedisKey)k)];
-        RedisValue[] arguments = [fence.Epoch, fence.ServiceId, fence.JournalCapacity];
+        RedisKey[] scriptKeys = [_keys.Fence, _keys.Journal(fence.Epoch), _keys.JournalOverflow(fence.Epoch), _keys.Record, .. keys.Select(k => (RedisKey)k)];
+        RedisValue[] arguments = [GroupKeys.FenceValue(fence.Epoch, fence.ServiceId), fence.JournalCapacity];
         await RunFencedAsync(fence, "EVALSHA fenced-journal", GroupScripts.FencedJournal, scriptKeys, arguments, cancellationToken).ConfigureAwait(false);
     }
 
@@ -151,8 +150,8 @@ internal sealed class RedisGroupStore : IGroupStore
 
     private async ValueTask<long> FencedAsync(GroupFence fence, string key, string operation, RedisValue value, string ttl, CancellationToken cancellationToken)
     {
-        RedisKey[] keys = [_keys.Record, _keys.Journal(fence.Epoch), _keys.JournalOverflow(fence.Epoch), key];
-        RedisValue[] arguments = [fence.Epoch, fence.ServiceId, fence.JournalCapacity, operation, value, ttl];
+        RedisKey[] keys = [_keys.Fence, _keys.Journal(fence.Epoch), _keys.JournalOverflow(fence.Epoch), key, _keys.Record];
+        RedisValue[] arguments = [GroupKeys.FenceValue(fence.Epoch, fence.ServiceId), fence.JournalCapacity, operation, value, ttl];
         return await RunFencedAsync(fence, operation == "set" ? "EVALSHA fenced-set" : "EVALSHA fenced-delete", GroupScripts.FencedWrite, keys, arguments, cancellationToken).ConfigureAwait(false);
     }
 
@@ -169,7 +168,7 @@ internal sealed class RedisGroupStore : IGroupStore
         }
         catch (CacheBackendException ex) when (ex.InnerException is RedisServerException server && server.Message.StartsWith("FENCED", StringComparison.Ordinal))
         {
-            throw new GroupFencedException($"the write was refused: the group's record on this service says {server.Message["FENCED ".Length..]}, the writer believed epoch={fence.Epoch} status=failed_over serving={fence.ServiceId}.", ex);
+            throw new GroupFencedException($"the write was refused: the group's {server.Message["FENCED ".Length..]} on this service, the writer believed epoch {fence.Epoch}, failed over to '{fence.ServiceId}' (fence {GroupKeys.FenceValue(fence.Epoch, fence.ServiceId)}).", ex);
         }
     }
 

@@ -193,7 +193,7 @@ public sealed class RedisGroupTests(ITestOutputHelper output) : IAsyncLifetime
             () => store.SetFencedAsync(new GroupFence(a.Epoch - 1, "backup", 100), "late", Bytes("x"), null, default).AsTask());
         await store.SetFencedAsync(new GroupFence(a.Epoch, "backup", 100), "current", Bytes("y"), TimeSpan.FromMinutes(1), default);
 
-        Assert.Contains($"epoch={a.Epoch}", refused.Message, StringComparison.Ordinal);
+        Assert.Contains($"fence={a.Epoch}|backup", refused.Message, StringComparison.Ordinal);
         Assert.Null(await _backup!.ExecuteAsync(["GET", "late"]));
         Assert.Equal("y", (string?)await _backup.ExecuteAsync(["GET", "current"]));
         var journal = await store.ReadJournalAsync(a.Epoch, default);
