@@ -160,26 +160,23 @@ internal sealed class FailoverController
         return true;
     }
 
-    /// <summary>Gives up following another member's recovery (it went silent): back to failed over, so that this member can recover itself.</summary>
-    public bool TryAbandonRemoteSwitch()
+    /// <summary>
+    /// Makes the recovery another member began (and went silent in) this member's own switch:
+    /// status stays recovering and writers keep waiting, until this member completes or aborts it.
+    /// </summary>
+    public bool TryTakeOverRemoteSwitch()
     {
-        TaskCompletionSource? done;
         lock (_lock)
         {
-            if (!_switchIsRemote)
+            if (!_switchIsRemote || _state.Status != FailoverStatus.Recovering)
             {
                 return false;
             }
 
-            SetState(_state with { Status = _statusBeforeSwitch });
-            done = _switch;
-            _switch = null;
             _switchIsRemote = false;
-            _journal.Unseal();
+            _statusBeforeSwitch = FailoverStatus.FailedOver;
+            return true;
         }
-
-        done?.TrySetResult();
-        return true;
     }
 
     /// <summary>

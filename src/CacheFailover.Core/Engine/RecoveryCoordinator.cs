@@ -80,13 +80,13 @@ internal sealed class RecoveryCoordinator(
 
         var current = options.Current;
         var patience = TimeSpan.FromSeconds(Math.Max(EngineTimings.RemoteRecoveryTakeoverFloor.TotalSeconds, current.HealthCheckIntervalSeconds * EngineTimings.RemoteRecoveryTakeoverAfter));
-        if (time.GetElapsedTime(since) < patience || !controller.TryAbandonRemoteSwitch())
+        var leader = group.Record?.DecidedBy;
+        if (time.GetElapsedTime(since) < patience || !controller.TryTakeOverRemoteSwitch())
         {
             return;
         }
 
-        var leader = group.Record?.DecidedBy;
-        await RecoverAsync(manual: false, $"took over the recovery member {leader?.MemberId ?? "?"} began and did not finish within {patience.TotalSeconds} s", flushDirtyPrimary: false, cancellationToken);
+        await RecoverAsync(manual: false, $"took over the recovery member {leader?.MemberId ?? "?"} began and did not finish within {patience.TotalSeconds} s", flushDirtyPrimary: false, takingOver: true, cancellationToken);
     }
 
     /// <summary>
@@ -95,6 +95,14 @@ internal sealed class RecoveryCoordinator(
     /// dirty and <paramref name="flushDirtyPrimary"/> is false.
     /// </summary>
     public async Task<RecoveryResult> RecoverAsync(bool manual, string reason, bool flushDirtyPrimary, CancellationToken cancellationToken)
+        => await RecoverAsync(manual, reason, flushDirtyPrimary, takingOver: false, cancellationToken);
+
+    /// <param name="manual">An operator's request.</param>
+    /// <param name="reason">Why, for the event.</param>
+    /// <param name="flushDirtyPrimary">Flush a dirty primary instead of refusing.</param>
+    /// <param name="takingOver">The switch is already this member's: taken over from a member that went silent mid-recovery (writers keep waiting).</param>
+    /// <param name="cancellationToken">Cancels the recovery (nothing is lost: the backup keeps serving).</param>
+    private async Task<RecoveryResult> RecoverAsync(bool manual, string reason, bool flushDirtyPrimary, bool takingOver, CancellationToken cancellationToken)
     {
         var current = options.Current;
         var state = controller.Current;
@@ -104,23 +112,35 @@ internal sealed class RecoveryCoordinator(
             return Refuse($"the primary '{primary.Id}' already serves (status {state.Status.ToWireName()}).", []);
         }
 
-        if (state.Status is FailoverStatus.FailingOver or FailoverStatus.Recovering)
+        if (!takingOver && state.Status is FailoverStatus.FailingOver or FailoverStatus.Recovering)
         {
             return Refuse($"a {(state.Status == FailoverStatus.Recovering ? "recovery" : "failover")} is in progress; try again when it has finished.", []);
         }
 
         var verification = await VerifyPrimaryAsync(primary, current, cancellationToken);
+        string? refusal = null;
         if (verification.FirstOrDefault(p => !p.Success) is { } failed)
         {
-            return Refuse($"the primary '{primary.Id}' is not healthy: probe {failed.Attempt} of {verification.Count} failed ({failed.Error}).", verification);
+            refusal = $"the primary '{primary.Id}' is not healthy: probe {failed.Attempt} of {verification.Count} failed ({failed.Error}).";
         }
-
-        if (journal.PrimaryDirty && !flushDirtyPrimary)
+        else if (journal.PrimaryDirty && !flushDirtyPrimary)
         {
-            return Refuse($"the primary '{primary.Id}' is dirty ({journal.DirtyReason}); it may hold values older than the backup's. Recover with flush_dirty_primary = true to flush it first.", verification);
+            refusal = $"the primary '{primary.Id}' is dirty ({journal.DirtyReason}); it may hold values older than the backup's. Recover with flush_dirty_primary = true to flush it first.";
         }
 
-        if (!controller.TryBeginSwitch(state.Epoch, FailoverStatus.Recovering, out _))
+        if (refusal is not null)
+        {
+            if (takingOver)
+            {
+                // The recovery taken over cannot go on: the group goes back to failed over, so that members write again.
+                controller.AbortSwitch();
+                PublishFailedOverAgain(group.Record);
+            }
+
+            return Refuse(refusal, verification);
+        }
+
+        if (!takingOver && !controller.TryBeginSwitch(state.Epoch, FailoverStatus.Recovering, out _))
         {
             return Refuse("the serving service changed while the recovery was being prepared; read the status and try again.", verification);
         }
@@ -199,10 +219,9 @@ internal sealed class RecoveryCoordinator(
                 group.AdoptPending();
             }
 
-            if (claimed && failedOver is not null)
+            if (claimed || takingOver)
             {
-                // The group goes back to failed over, so that members write again (a new version: records never go back).
-                group.Publish(failedOver with { Version = group.Record!.Version + 1, DecidedBy = group.Me, DecidedAt = time.GetUtcNow(), DirtyReason = journal.DirtyReason });
+                PublishFailedOverAgain(failedOver);
             }
 
             if (ex is PrimaryDirtyException or RecoveryClaimException)
@@ -241,6 +260,15 @@ internal sealed class RecoveryCoordinator(
         return new RecoveryResult(true, verification, invalidated.Count, flushed, recoveredEvent, null);
 
         static RecoveryResult Refuse(string why, IReadOnlyList<ProbeResult> probes) => new(false, probes, 0, false, null, why);
+    }
+
+    /// <summary>After a recovery that changed the group's record gave up: the group is failed over again (a new version: records never go back), so that members write again.</summary>
+    private void PublishFailedOverAgain(GroupRecord? record)
+    {
+        if (record is not null && group.Record is { } newest)
+        {
+            group.Publish(record with { Version = newest.Version + 1, Status = FailoverStatus.FailedOver, TargetServiceId = null, DecidedBy = group.Me, DecidedAt = time.GetUtcNow(), DirtyReason = journal.DirtyReason });
+        }
     }
 
     /// <summary>Invalidates on the primary, in batches, the keys of <paramref name="keys"/> not invalidated yet (adding them to <paramref name="invalidated"/>).</summary>

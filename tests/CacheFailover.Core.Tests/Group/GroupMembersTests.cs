@@ -194,6 +194,43 @@ public class GroupMembersTests
     }
 
     [Fact]
+    public async Task RecoveringMemberDiesMidway_AnotherMemberTakesTheRecoveryOverAndNothingIsStale()
+    {
+        await using var b = await MemberAsync("b", new FailoverOptions { AutoRecoveryEnabled = false, HealthCheckIntervalSeconds = 1, HealthCheckTimeoutSeconds = 0.5 });
+        await SeedAsync(b, 3);
+        await b.TriggerManualFailoverAsync("maintenance");
+        await b.SetAsync("k0", Bytes("new"));
+        await b.DeleteAsync("k1");
+
+        // Member "ghost" claims the recovery on the backup and dies before finishing it.
+        var failedOver = (await b.GetGroupAsync()).Record!;
+        var ghost = new GroupMemberIdentity("ghost", "elsewhere", 1);
+        await using (var store = _backup.OpenGroupStore("default")!)
+        {
+            Assert.True(await store.TryWriteRecordAsync(failedOver with { Version = failedOver.Version + 1, Status = FailoverStatus.Recovering, TargetServiceId = "primary", DecidedBy = ghost, Reason = "ghost recovery" }, default));
+        }
+
+        Assert.Equal(FailoverStatus.Recovering, b.Status);
+        var held = b.SetAsync("k2", Bytes("held")).AsTask();
+        Assert.False(held.IsCompleted);
+
+        // Five probe intervals (at least 10 s) without an outcome: b takes the recovery over.
+        for (var second = 0; second < 11; second++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            await b.RunHealthChecksAsync();
+        }
+
+        await held.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(FailoverStatus.Recovered, b.Status);
+        Assert.Equal("primary", b.ActiveServiceId);
+        Assert.Contains("took over the recovery member ghost began", b.GetEvents().First(e => e.Kind == FailoverEventKind.Recovery).Reason, StringComparison.Ordinal);
+        Assert.NotEqual("old", Text(await b.GetAsync("k0")));
+        Assert.Null(await b.GetAsync("k1"));
+        Assert.Equal("held", Text(await b.GetAsync("k2")));
+    }
+
+    [Fact]
     public async Task FencedWrite_AtAnOldEpoch_IsRefusedAndNeitherWrittenNorJournaled()
     {
         await using var a = await MemberAsync("a");
