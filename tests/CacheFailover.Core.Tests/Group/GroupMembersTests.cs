@@ -231,6 +231,42 @@ public class GroupMembersTests
     }
 
     [Fact]
+    public async Task MemberCutOffFromTheServingBackup_FailsOverToAnother_OthersFollowAndFailbackCoversBothBackups()
+    {
+        var backup2 = new InMemoryCacheBackend("backup2", _time);
+        var options = new FailoverOptions { AutoRecoveryEnabled = false, CascadeFailoverEnabled = true };
+        var aSeesBackup = new CacheFailover.Drills.Chaos.FaultInjectingBackend(_backup, _time);
+        await using var a = await MemberOfThreeAsync("a", options, aSeesBackup, backup2);
+        await using var b = await MemberOfThreeAsync("b", options, _backup, backup2);
+        await SeedAsync(a, 4);
+        await a.TriggerManualFailoverAsync("maintenance", "backup");
+        await a.SetAsync("k0", Bytes("on backup"));
+
+        // Only a loses the serving backup: it proposes a new epoch on the second one, and b follows.
+        aSeesBackup.RefuseConnections(raiseConnectionEvent: false);
+        await a.SetAsync("k1", Bytes("on backup2"));
+        await b.DeleteAsync("k2");
+
+        Assert.Equal("backup2", a.ActiveServiceId);
+        Assert.Equal("backup2", b.ActiveServiceId);
+        Assert.Equal(a.Epoch, b.Epoch);
+        var journal = (await b.GetGroupAsync()).Record!.Journal;
+        Assert.Equal(["backup@1", "backup2@2"], journal.Select(j => $"{j.ServiceId}@{j.Epoch}"));
+
+        var recovery = await b.TriggerManualRecoveryAsync("back");
+
+        Assert.True(recovery.Success, recovery.RefusalReason);
+        foreach (var member in new[] { a, b })
+        {
+            Assert.Equal("primary", member.ActiveServiceId);
+            Assert.NotEqual("old", Text(await member.GetAsync("k0")));
+            Assert.NotEqual("old", Text(await member.GetAsync("k1")));
+            Assert.Null(await member.GetAsync("k2"));
+            Assert.Equal("old", Text(await member.GetAsync("k3")));
+        }
+    }
+
+    [Fact]
     public async Task FencedWrite_AtAnOldEpoch_IsRefusedAndNeitherWrittenNorJournaled()
     {
         await using var a = await MemberAsync("a");
@@ -286,6 +322,18 @@ public class GroupMembersTests
             options ?? new FailoverOptions { AutoRecoveryEnabled = false },
             _time,
             group: new FailoverGroupOptions { MemberId = id, CarriesTraffic = carriesTraffic });
+        await engine.StartAsync();
+        return engine;
+    }
+
+    private async Task<FailoverEngine> MemberOfThreeAsync(string id, FailoverOptions options, ICacheBackend backup, ICacheBackend backup2)
+    {
+        var engine = new FailoverEngine(
+            new CacheServiceRegistration("primary", _primary),
+            [new CacheServiceRegistration("backup", backup), new CacheServiceRegistration("backup2", backup2)],
+            options,
+            _time,
+            group: new FailoverGroupOptions { MemberId = id });
         await engine.StartAsync();
         return engine;
     }
