@@ -72,6 +72,19 @@ public sealed class FailoverDistributedCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SetAsync_AbsoluteAndRelative_RelativeWins()
+    {
+        await _cache.SetAsync("k", Bytes("v"), new DistributedCacheEntryOptions
+        {
+            AbsoluteExpiration = _time.GetUtcNow().AddHours(1),
+            AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(10),
+        });
+
+        _time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Null(await _cache.GetAsync("k"));
+    }
+
+    [Fact]
     public async Task GetAsync_SlidingExpiration_EachReadExtendsTheWindow()
     {
         await _cache.SetAsync("k", Bytes("v"), new DistributedCacheEntryOptions { SlidingExpiration = TimeSpan.FromSeconds(10) });
