@@ -34,7 +34,7 @@ public sealed class FailoverDistributedCache : IBufferDistributedCache
     /// <inheritdoc />
     public async Task<byte[]?> GetAsync(string key, CancellationToken token = default)
     {
-        var stored = await ReadAsync(key, refresh: true, token);
+        var stored = await ReadAsync(key, token);
         return stored?.AsSpan(CacheEntryLayout.HeaderSize).ToArray();
     }
 
@@ -45,7 +45,7 @@ public sealed class FailoverDistributedCache : IBufferDistributedCache
     public async ValueTask<bool> TryGetAsync(string key, IBufferWriter<byte> destination, CancellationToken token = default)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        var stored = await ReadAsync(key, refresh: true, token);
+        var stored = await ReadAsync(key, token);
         if (stored is null)
         {
             return false;
@@ -78,7 +78,7 @@ public sealed class FailoverDistributedCache : IBufferDistributedCache
 
     /// <inheritdoc />
     /// <remarks>Reads the whole entry (the sliding window lives in its header), then re-arms its TTL.</remarks>
-    public Task RefreshAsync(string key, CancellationToken token = default) => ReadAsync(key, refresh: true, token);
+    public Task RefreshAsync(string key, CancellationToken token = default) => ReadAsync(key, token);
 
     /// <inheritdoc />
     public void Remove(string key) => Wait(RemoveAsync(key, CancellationToken.None));
@@ -90,8 +90,8 @@ public sealed class FailoverDistributedCache : IBufferDistributedCache
         return _engine.DeleteAsync(key, token).AsTask();
     }
 
-    /// <summary>The stored entry (header and payload) when present and not expired; re-arms a sliding TTL when asked.</summary>
-    private async Task<byte[]?> ReadAsync(string key, bool refresh, CancellationToken token)
+    /// <summary>The stored entry (header and payload) when present and not expired; re-arms a sliding TTL, as every read does.</summary>
+    private async Task<byte[]?> ReadAsync(string key, CancellationToken token)
     {
         ThrowIfBadKey(key);
         var stored = await _engine.GetAsync(key, token);
@@ -110,7 +110,7 @@ public sealed class FailoverDistributedCache : IBufferDistributedCache
             return null;
         }
 
-        if (refresh && slidingMs != 0)
+        if (slidingMs != 0)
         {
             var ttlMs = absoluteUnixMs == 0 ? slidingMs : Math.Min(slidingMs, absoluteUnixMs - nowMs);
             await ExpireAsync(key, ttlMs, token);
