@@ -11,29 +11,16 @@ using System.Diagnostics.Metrics;
 
 namespace CacheFailover.DependencyInjection;
 
-/// <summary>Registers the engine as a singleton, started and stopped with the host.</summary>
-public static class FailoverServiceCollectionExtensions
+/// <summary>What <c>AddCacheFailover</c> returns: the container the engine was added to, for the extensions over it.</summary>
+public interface ICacheFailoverBuilder
 {
-    /// <summary>
-    /// Adds one <see cref="FailoverEngine"/> built from <paramref name="configure"/>. Options are
-    /// validated when the engine is first resolved (the hosted service resolves it at start-up, so an
-    /// invalid configuration stops the host with every problem listed).
-    /// </summary>
-    public static IServiceCollection AddCacheFailover(this IServiceCollection services, Action<FailoverEngineBuilder> configure)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(configure);
-        services.TryAddSingleton(TimeProvider.System);
-        services.AddMetrics();
-        services.TryAddSingleton(sp =>
-        {
-            var builder = new FailoverEngineBuilder(sp);
-            configure(builder);
-            return builder.Build();
-        });
-        services.AddHostedService<FailoverEngineHostedService>();
-        return services;
-    }
+    /// <summary>The container the engine was added to.</summary>
+    IServiceCollection Services { get; }
+}
+
+internal sealed class CacheFailoverBuilder(IServiceCollection services) : ICacheFailoverBuilder
+{
+    public IServiceCollection Services { get; } = services;
 }
 
 /// <summary>Collects the services and options of the engine.</summary>
