@@ -3,17 +3,25 @@ using System.Text;
 
 namespace CacheFailover.Testing;
 
+/// <summary>An error reply, kept as a value so tests can assert on its text.</summary>
+public sealed record RespError(string Message)
+{
+    public override string ToString() => "-" + Message;
+}
+
 /// <summary>
 /// Reads RESP2 replies from a stream: just enough protocol for tests to inspect a server without the
 /// client under test. Bulk strings come back as UTF-8 strings.
 /// </summary>
-public sealed class RespReader(Stream stream)
+/// <param name="stream">The connection.</param>
+/// <param name="errorsAsValues">Error replies come back as <see cref="RespError"/> instead of throwing (for tests about the errors themselves).</param>
+public sealed class RespReader(Stream stream, bool errorsAsValues = false)
 {
     private readonly byte[] _buffer = new byte[8192];
     private int _start;
     private int _end;
 
-    /// <summary>Reads one reply: string, long, null or object?[]; an error reply throws <see cref="InvalidOperationException"/>.</summary>
+    /// <summary>Reads one reply: string, long, null or object?[]; an error reply throws <see cref="InvalidOperationException"/> (or is a <see cref="RespError"/>, see the constructor).</summary>
     public async Task<object?> ReadAsync(CancellationToken cancellationToken = default)
     {
         var line = await ReadLineAsync(cancellationToken);
@@ -28,7 +36,7 @@ public sealed class RespReader(Stream stream)
             case '+':
                 return payload;
             case '-':
-                throw new InvalidOperationException("Redis replied with an error: " + payload);
+                return errorsAsValues ? new RespError(payload) : throw new InvalidOperationException("Redis replied with an error: " + payload);
             case ':':
                 return long.Parse(payload, CultureInfo.InvariantCulture);
             case '$':
@@ -57,6 +65,19 @@ public sealed class RespReader(Stream stream)
             default:
                 throw new InvalidOperationException($"Unexpected RESP type '{line[0]}'.");
         }
+    }
+
+    /// <summary>True when the server closed the connection: nothing is buffered and a read returns end of stream.</summary>
+    public async Task<bool> IsClosedAsync(CancellationToken cancellationToken = default)
+    {
+        if (_start < _end)
+        {
+            return false;
+        }
+
+        _start = 0;
+        _end = await stream.ReadAsync(_buffer, cancellationToken);
+        return _end == 0;
     }
 
     private async Task<string> ReadLineAsync(CancellationToken cancellationToken)

@@ -42,22 +42,7 @@ public sealed record GroupRecord(
     public string ToJson() => JsonSerializer.Serialize(this, GroupJson.Default.GroupRecord);
 
     /// <summary>The record in <paramref name="json"/>, or null when it is not one (a store never trusts what it reads).</summary>
-    public static GroupRecord? FromJson(string? json)
-    {
-        if (string.IsNullOrEmpty(json))
-        {
-            return null;
-        }
-
-        try
-        {
-            return JsonSerializer.Deserialize(json, GroupJson.Default.GroupRecord);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    public static GroupRecord? FromJson(string? json) => GroupJson.Parse(json, GroupJson.Default.GroupRecord);
 }
 
 /// <summary>One member's heartbeat: what it has adopted and whether it carries traffic.</summary>
@@ -77,22 +62,8 @@ public sealed record GroupMember(
 {
     public string ToJson() => JsonSerializer.Serialize(this, GroupJson.Default.GroupMember);
 
-    public static GroupMember? FromJson(string? json)
-    {
-        if (string.IsNullOrEmpty(json))
-        {
-            return null;
-        }
-
-        try
-        {
-            return JsonSerializer.Deserialize(json, GroupJson.Default.GroupMember);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    /// <summary>The heartbeat in <paramref name="json"/>, or null when it is not one.</summary>
+    public static GroupMember? FromJson(string? json) => GroupJson.Parse(json, GroupJson.Default.GroupMember);
 }
 
 /// <summary>What a journal set holds: its keys, and whether writes went past its capacity (then the primary is dirty, I5).</summary>
@@ -111,4 +82,24 @@ public readonly record struct GroupFence(long Epoch, string ServiceId, int Journ
 [JsonSourceGenerationOptions(UseStringEnumConverter = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(GroupRecord))]
 [JsonSerializable(typeof(GroupMember))]
-internal sealed partial class GroupJson : JsonSerializerContext;
+internal sealed partial class GroupJson : JsonSerializerContext
+{
+    /// <summary>What a cache holds, parsed, or null when it is empty or not valid (a store never trusts what it reads).</summary>
+    public static T? Parse<T>(string? json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+        where T : class
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(json, type);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
