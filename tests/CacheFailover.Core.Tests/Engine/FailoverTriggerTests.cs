@@ -306,6 +306,30 @@ public class FailoverTriggerTests
     }
 
     [Fact]
+    public async Task CascadeOff_ServingBackupMissesADeadline_SafeCallIsRetriedOnItNotSurfaced()
+    {
+        // A missed deadline on the serving backup is load or a pause, not a dead connection: with
+        // cascade off there is nowhere else to go, so a call that is safe to repeat is retried on the
+        // same backup instead of failing (2000 calls in flight once surfaced 12 such errors).
+        await using var h = new EngineHarness(FastOptions(), backups: 1);
+        h.Primary.Faults.RefuseConnections();
+        await h.Engine.SetAsync("k", Bytes("v"));
+        Assert.Equal("backup1", h.Engine.ActiveServiceId);
+
+        h.Backup1.Faults.Hang();
+        var pending = h.Engine.GetWithResultAsync("k").AsTask();
+        h.Time.Advance(h.DeadlineBound);
+        h.Backup1.Faults.Clear();
+        var result = await pending;
+
+        Assert.Equal("v", Text(result.Value));
+        Assert.Equal("backup1", result.ServedBy);
+        Assert.True(result.Attempts >= 2, $"the timed-out attempt must have been retried (attempts: {result.Attempts})");
+        Assert.Equal("backup1", h.Engine.ActiveServiceId);
+        Assert.Single(h.Events);
+    }
+
+    [Fact]
     public async Task AllServicesDown_Operation_FailsFastWithClearError()
     {
         await using var h = new EngineHarness(FastOptions(), backups: 2);
