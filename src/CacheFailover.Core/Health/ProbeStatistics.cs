@@ -20,8 +20,13 @@ internal sealed class ProbeStatistics
     private int _recentNext;
     private int _recentCount;
     private double? _smoothedTicks;
+    private long _lastCountedTimestamp;
 
-    /// <summary>Consecutive successful probes (what recovery_threshold counts).</summary>
+    /// <summary>
+    /// Consecutive successful probes (what recovery_threshold counts), at most one per half probe
+    /// interval: a late probe round followed at once by the next one, or a probe on reconnect next
+    /// to a round's probe, are two answers to one moment, not two rounds of evidence.
+    /// </summary>
     public int ConsecutiveSuccesses { get; private set; }
 
     public int ConsecutiveFailures { get; private set; }
@@ -35,14 +40,23 @@ internal sealed class ProbeStatistics
 
     public double? BaselineTicks => _baseline.Ticks;
 
-    public void RecordSuccess(long ticks, FailoverOptions options)
+    /// <param name="ticks">The probe's latency in <see cref="TimeSpan"/> ticks.</param>
+    /// <param name="timestamp">When it answered (a <see cref="TimeProvider"/> timestamp).</param>
+    /// <param name="minimumSpacing">The least time, in timestamp units, between two probes that both count toward the run.</param>
+    /// <param name="options">The options the baseline is learned with.</param>
+    public void RecordSuccess(long ticks, long timestamp, long minimumSpacing, FailoverOptions options)
     {
         _smoothedTicks = _smoothedTicks is { } previous ? (previous * 0.8) + (ticks * 0.2) : ticks;
         _recent[_recentNext] = ticks;
         _recentNext = (_recentNext + 1) % _recent.Length;
         _recentCount = Math.Min(_recentCount + 1, _recent.Length);
         _baseline.Learn(ticks, options);
-        ConsecutiveSuccesses++;
+        if (ConsecutiveSuccesses == 0 || timestamp - _lastCountedTimestamp >= minimumSpacing)
+        {
+            ConsecutiveSuccesses++;
+            _lastCountedTimestamp = timestamp;
+        }
+
         ConsecutiveFailures = 0;
         Succeeded++;
     }

@@ -93,13 +93,15 @@ internal sealed class ServiceHealthTracker
         lock (_lock)
         {
             _anyObservation = true;
-            _probes.RecordSuccess(latency.Ticks, options);
+            var now = _time.GetTimestamp();
+            var halfInterval = (long)(options.HealthCheckIntervalSeconds * _time.TimestampFrequency / 2);
+            _probes.RecordSuccess(latency.Ticks, now, halfInterval, options);
             _consecutiveFailures = 0;
             _consecutiveSuccesses++;
             _streakStartTimestamp = null;
             _connectionDown = false;
             _lastCheckAt = _time.GetUtcNow();
-            _slices.At(_time.GetTimestamp()).ProbesSucceeded++;
+            _slices.At(now).ProbesSucceeded++;
         }
     }
 

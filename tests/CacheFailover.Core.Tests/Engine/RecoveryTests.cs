@@ -51,6 +51,26 @@ public class RecoveryTests
     }
 
     [Fact]
+    public async Task AutoRecovery_ProbeRoundsBackToBack_CountAsOneRound()
+    {
+        await using var h = await FailedOverAsync();
+        h.Time.Advance(TimeSpan.FromSeconds(h.Options.AutoRecoveryDelaySeconds));
+        h.Primary.Faults.Clear();
+
+        // A late timer round followed at once by the next one: many probes, one moment. Recovery
+        // needs recovery_threshold probes spread over time, not a burst a few milliseconds long.
+        for (var i = 0; i < h.Options.RecoveryThreshold * 2; i++)
+        {
+            await h.Engine.RunHealthChecksAsync();
+        }
+
+        Assert.Equal(FailoverStatus.FailedOver, h.Engine.Status);
+
+        await h.ProbeRoundsAsync(h.Options.RecoveryThreshold - 1);
+        Assert.Equal(FailoverStatus.Recovered, h.Engine.Status);
+    }
+
+    [Fact]
     public async Task AutoRecovery_Disabled_StaysFailedOver()
     {
         await using var h = await FailedOverAsync(FastOptions() with { AutoRecoveryEnabled = false });
