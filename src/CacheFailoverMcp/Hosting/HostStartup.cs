@@ -1,5 +1,6 @@
 using CacheFailover.Backends;
 using CacheFailover.Redis;
+using CacheFailover.Mcp;
 using CacheFailoverMcp.Configuration;
 using Serilog.Extensions.Logging;
 

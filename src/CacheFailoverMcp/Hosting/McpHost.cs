@@ -1,6 +1,7 @@
 using CacheFailover.Engine;
 using CacheFailoverMcp.Configuration;
-using CacheFailoverMcp.Tools.Results;
+using CacheFailover.Mcp.Filters;
+using CacheFailover.Mcp.Tools.Results;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.Hosting;

@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CacheFailoverMcp.Hosting;
 using CacheFailoverMcp.Tests.Docs;
-using CacheFailoverMcp.Tools.Results;
+using CacheFailover.Mcp.Tools.Results;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol;
@@ -14,13 +14,13 @@ using ModelContextProtocol.Server;
 namespace CacheFailoverMcp.Tests.Tools;
 
 /// <summary>
-/// The recorded tool descriptions (src/CacheFailoverMcp/Tools/tool-manifest.json) are what the SDK
+/// The recorded tool descriptions (src/CacheFailover.Mcp/Tools/tool-manifest.json) are what the SDK
 /// builds from the tool methods, simplified as the server simplifies them: a tool that changes without
 /// its record fails here. Run with <c>CACHEFAILOVER_UPDATE_DOCS=1</c> to rewrite the file.
 /// </summary>
 public sealed class ToolManifestTests
 {
-    private const string ManifestPath = "src/CacheFailoverMcp/Tools/tool-manifest.json";
+    private const string ManifestPath = "src/CacheFailover.Mcp/Tools/tool-manifest.json";
     private static readonly bool Update = Environment.GetEnvironmentVariable("CACHEFAILOVER_UPDATE_DOCS") == "1";
     private static readonly JsonSerializerOptions Indented = new(McpJsonUtilities.DefaultOptions) { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
