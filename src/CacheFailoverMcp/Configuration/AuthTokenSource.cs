@@ -1,3 +1,5 @@
+using CacheFailover.Configuration;
+
 namespace CacheFailoverMcp.Configuration;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using CacheFailover.Configuration;
+
 namespace CacheFailoverMcp.Configuration;
 
 /// <summary>The command line, read: shortcut options turned into configuration keys, and every problem found.</summary>

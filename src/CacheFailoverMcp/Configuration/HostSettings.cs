@@ -1,4 +1,5 @@
 using System.Net;
+using CacheFailover.Configuration;
 using CacheFailover.Options;
 using Serilog.Events;
 
@@ -32,7 +33,7 @@ public sealed record HostSettings
     public const int MaxAuditCapacity = 100_000;
 
     /// <summary>The primary's service id.</summary>
-    public const string PrimaryServiceId = "primary";
+    public const string PrimaryServiceId = CacheFailoverSettings.PrimaryServiceId;
 
     /// <summary>The primary's connection string (may hold a password: never log or show it unredacted).</summary>
     public string PrimaryConnection { get; init; } = EmbeddedPrimary;
@@ -90,7 +91,7 @@ public sealed record HostSettings
     public int AuditCapacity { get; init; } = DefaultAuditCapacity;
 
     /// <summary>The id of the backup at <paramref name="index"/> (0-based): <c>backup-1</c>, <c>backup-2</c>, ...</summary>
-    public static string BackupServiceId(int index) => "backup-" + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public static string BackupServiceId(int index) => CacheFailoverSettings.BackupServiceId(index);
 
     /// <summary>True when every HTTP listen address is a loopback one.</summary>
     public bool BindsOnlyLoopback => Urls.All(IsLoopback);

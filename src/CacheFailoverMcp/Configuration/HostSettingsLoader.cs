@@ -1,6 +1,6 @@
 using System.Collections;
 using System.Globalization;
-using CacheFailover.Options;
+using CacheFailover.Configuration;
 using Microsoft.Extensions.Configuration;
 using Serilog.Events;
 
@@ -90,22 +90,6 @@ public static class HostSettingsLoader
         return builder.Build();
     }
 
-    private static string ReadGroup(string? value, List<string> problems)
-    {
-        if (value is null)
-        {
-            return "default";
-        }
-
-        if (CacheFailover.Group.GroupKeys.Problem(value) is { } problem)
-        {
-            problems.Add($"--group: {problem}");
-            return "default";
-        }
-
-        return value;
-    }
-
     private static HostSettings Read(IConfiguration configuration, ParsedCommandLine commandLine, IReadOnlyDictionary<string, string> environment, List<string> problems)
     {
         var primary = NonEmpty(configuration[ConfigurationKeys.Primary]);
@@ -139,11 +123,11 @@ public static class HostSettingsLoader
             AuthToken = token,
             AllowedOrigins = ReadAllowedOrigins(configuration[ConfigurationKeys.AllowedOrigins], problems),
             LegacySse = legacySse,
-            Failover = ReadFailoverOptions(configuration, problems),
+            Failover = CacheFailoverSectionReader.ReadFailoverOptions(configuration.GetSection(ConfigurationKeys.Failover), ConfigurationKeys.Failover, problems),
             LogLevel = ReadLogLevel(configuration[ConfigurationKeys.LogLevel], problems),
             AuditCapacity = ReadInt(configuration, ConfigurationKeys.AuditCapacity, "--audit-capacity", HostSettings.DefaultAuditCapacity, HostSettings.MinAuditCapacity, HostSettings.MaxAuditCapacity, problems),
             AllowLiveDrills = ReadBool(configuration, ConfigurationKeys.AllowLiveDrills, "--allow-live-drills", problems),
-            Group = ReadGroup(configuration[ConfigurationKeys.Group], problems),
+            Group = CacheFailoverSectionReader.ReadGroup(NonEmpty(configuration[ConfigurationKeys.Group]), "--group", problems),
         };
 
         if (transport == McpTransportKind.Http)
@@ -230,45 +214,11 @@ public static class HostSettingsLoader
             return SplitConnectionList(fromEnvironment);
         }
 
-        var section = configuration.GetSection(ConfigurationKeys.Backups);
-        var children = section.GetChildren().OrderBy(c => int.TryParse(c.Key, CultureInfo.InvariantCulture, out var index) ? index : int.MaxValue).Select(c => c.Value).ToList();
-        if (children.Count > 0)
-        {
-            return [.. children.Select(c => c?.Trim()).Where(c => !string.IsNullOrEmpty(c)).Select(c => c!)];
-        }
-
-        return section.Value is { } scalar && !string.IsNullOrWhiteSpace(scalar) ? SplitConnectionList(scalar) : [];
+        return CacheFailoverSectionReader.ReadBackups(configuration.GetSection(ConfigurationKeys.Backups));
     }
 
-    /// <summary>
-    /// Splits a list of connection strings. Separated by ';' when the text contains one; otherwise by
-    /// ',' — where a piece that looks like an option (<c>password=…</c>) belongs to the connection
-    /// string before it, because StackExchange.Redis configuration strings use commas themselves.
-    /// </summary>
-    public static List<string> SplitConnectionList(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        if (text.Contains(';', StringComparison.Ordinal))
-        {
-            return [.. text.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)];
-        }
-
-        var result = new List<string>();
-        foreach (var piece in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            var isOption = piece.Contains('=', StringComparison.Ordinal) && !piece.Contains("://", StringComparison.Ordinal);
-            if (isOption && result.Count > 0)
-            {
-                result[^1] += "," + piece;
-            }
-            else
-            {
-                result.Add(piece);
-            }
-        }
-
-        return result;
-    }
+    /// <summary>Splits a list of connection strings (<see cref="CacheFailoverSectionReader.SplitConnectionList"/>).</summary>
+    public static List<string> SplitConnectionList(string text) => CacheFailoverSectionReader.SplitConnectionList(text);
 
     private static McpTransportKind ReadTransport(string? text, List<string> problems)
     {
@@ -340,39 +290,6 @@ public static class HostSettingsLoader
         }
 
         return origins;
-    }
-
-    private static FailoverOptions ReadFailoverOptions(IConfiguration configuration, List<string> problems)
-    {
-        var options = new FailoverOptions();
-        foreach (var child in configuration.GetSection(ConfigurationKeys.Failover).GetChildren())
-        {
-            var source = $"{ConfigurationKeys.Failover}:{child.Key}";
-            var descriptor = FailoverOptionsBinder.Find(child.Key);
-            if (descriptor is null)
-            {
-                problems.Add($"unknown failover option '{SafeEcho.Value(child.Key)}'; known options: {string.Join(", ", FailoverOptionCatalog.All.Select(d => d.Name))}.");
-                continue;
-            }
-
-            if (child.Value is null)
-            {
-                problems.Add($"{source} must be a single value, not a section.");
-                continue;
-            }
-
-            var value = FailoverOptionsBinder.Parse(descriptor, child.Value, out var problem);
-            if (value is null)
-            {
-                problems.Add(problem!);
-                continue;
-            }
-
-            options = descriptor.Write(options, value);
-        }
-
-        problems.AddRange(FailoverOptionsValidator.Validate(options));
-        return options;
     }
 
     private static LogEventLevel ReadLogLevel(string? text, List<string> problems)

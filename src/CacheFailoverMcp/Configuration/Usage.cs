@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using CacheFailover.Configuration;
 using CacheFailover.Options;
 
 namespace CacheFailoverMcp.Configuration;

@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CacheFailover.Configuration;
 using CacheFailover.Options;
 using CacheFailoverMcp.Configuration;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using CacheFailover.Options;
 
-namespace CacheFailoverMcp.Configuration;
+namespace CacheFailover.Configuration;
 
 /// <summary>
 /// Reads failover options from configuration text by the wire names of

@@ -1,13 +1,13 @@
 using System.Text.RegularExpressions;
 
-namespace CacheFailoverMcp.Configuration;
+namespace CacheFailover.Configuration;
 
 /// <summary>
 /// What a configuration error may quote back of what the user typed. A misplaced token or a
 /// connection string with a password can end up anywhere on a command line, so only text that
 /// cannot be a secret is echoed: plain words, plain numbers, and URLs without credentials.
 /// </summary>
-internal static partial class SafeEcho
+public static partial class SafeEcho
 {
     private const string Hidden = "(not shown: it may be a secret)";
 
