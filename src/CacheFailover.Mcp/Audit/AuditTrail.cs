@@ -35,12 +35,13 @@ public sealed partial class AuditTrail
     }
 
     /// <summary>Records one call; <paramref name="arguments"/> must already be redacted.</summary>
-    public AuditEntryResult Record(string tool, IReadOnlyDictionary<string, JsonElement> arguments, string outcome, string? message, long epochBefore, long epochAfter)
+    public AuditEntryResult Record(string tool, IReadOnlyDictionary<string, JsonElement> arguments, string outcome, string? message, long epochBefore, long epochAfter, AuditCaller? caller = null)
     {
+        caller ??= AuditCaller.Unknown;
         AuditEntryResult entry;
         lock (_lock)
         {
-            entry = new AuditEntryResult(++_nextId, _timeProvider.GetUtcNow(), tool, arguments, outcome, message, epochBefore, epochAfter);
+            entry = new AuditEntryResult(++_nextId, _timeProvider.GetUtcNow(), tool, arguments, outcome, message, epochBefore, epochAfter, caller.User, caller.Client, caller.RemoteAddress);
             _entries.Enqueue(entry);
             while (_entries.Count > _capacity)
             {
@@ -48,14 +49,15 @@ public sealed partial class AuditTrail
             }
         }
 
+        var by = caller.ToString();
         var argumentsText = JsonSerializer.Serialize(arguments, ToolJsonContext.Default.IReadOnlyDictionaryStringJsonElement);
         if (outcome == AuditOutcomes.Succeeded)
         {
-            LogSucceeded(_logger, tool, argumentsText, outcome, epochBefore, epochAfter);
+            LogSucceeded(_logger, tool, argumentsText, outcome, epochBefore, epochAfter, by);
         }
         else
         {
-            LogNotSucceeded(_logger, tool, argumentsText, outcome, epochBefore, epochAfter, message);
+            LogNotSucceeded(_logger, tool, argumentsText, outcome, epochBefore, epochAfter, by, message);
         }
 
         return entry;
@@ -71,10 +73,10 @@ public sealed partial class AuditTrail
     }
 
     [LoggerMessage(EventId = 2001, EventName = "ToolAudit", Level = LogLevel.Information,
-        Message = "audit: {Tool} {Arguments} -> {Outcome}; epoch {EpochBefore} -> {EpochAfter}")]
-    private static partial void LogSucceeded(ILogger logger, string tool, string arguments, string outcome, long epochBefore, long epochAfter);
+        Message = "audit: {Tool} {Arguments} -> {Outcome}; epoch {EpochBefore} -> {EpochAfter}; by {Caller}")]
+    private static partial void LogSucceeded(ILogger logger, string tool, string arguments, string outcome, long epochBefore, long epochAfter, string caller);
 
     [LoggerMessage(EventId = 2002, EventName = "ToolAuditNotSucceeded", Level = LogLevel.Warning,
-        Message = "audit: {Tool} {Arguments} -> {Outcome}; epoch {EpochBefore} -> {EpochAfter}: {Detail}")]
-    private static partial void LogNotSucceeded(ILogger logger, string tool, string arguments, string outcome, long epochBefore, long epochAfter, string? detail);
+        Message = "audit: {Tool} {Arguments} -> {Outcome}; epoch {EpochBefore} -> {EpochAfter}; by {Caller}: {Detail}")]
+    private static partial void LogNotSucceeded(ILogger logger, string tool, string arguments, string outcome, long epochBefore, long epochAfter, string caller, string? detail);
 }

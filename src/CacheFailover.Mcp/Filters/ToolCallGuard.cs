@@ -59,7 +59,7 @@ public sealed partial class ToolCallGuard(
         if (problems.Count > 0)
         {
             var message = $"Invalid arguments for '{name}': {string.Join("; ", problems)}.{(mutating ? " Nothing was changed." : string.Empty)}";
-            return Finish(name, mutating, arguments, AuditOutcomes.InvalidArguments, message, epochBefore, Error(message));
+            return Finish(context, name, mutating, arguments, AuditOutcomes.InvalidArguments, message, epochBefore, Error(message));
         }
 
         if (context.Params is { } normalizedParameters && validator.NormalizeIntegers(name, tool.ProtocolTool.InputSchema, arguments) is { } normalized)
@@ -75,7 +75,7 @@ public sealed partial class ToolCallGuard(
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            Finish(name, mutating, arguments, AuditOutcomes.Failed, "cancelled by the client", epochBefore, null);
+            Finish(context, name, mutating, arguments, AuditOutcomes.Failed, "cancelled by the client", epochBefore, null);
             throw;
         }
 #pragma warning disable CA1031 // Every failure must reach the client as a clean isError result; unknown ones are logged in full here.
@@ -84,18 +84,18 @@ public sealed partial class ToolCallGuard(
         {
             var (outcome, message) = Describe(name, mutating, ex);
             message = SecretRedactor.Redact(message);
-            return Finish(name, mutating, arguments, outcome, message, epochBefore, Error(message));
+            return Finish(context, name, mutating, arguments, outcome, message, epochBefore, Error(message));
         }
 
         var failed = result.IsError == true || ReportsFailure(result);
-        return Finish(name, mutating, arguments, failed ? AuditOutcomes.Failed : AuditOutcomes.Succeeded, failed ? FirstText(result) : null, epochBefore, result);
+        return Finish(context, name, mutating, arguments, failed ? AuditOutcomes.Failed : AuditOutcomes.Succeeded, failed ? FirstText(result) : null, epochBefore, result);
     }
 
-    private CallToolResult Finish(string tool, bool mutating, IDictionary<string, JsonElement>? arguments, string outcome, string? message, long epochBefore, CallToolResult? result)
+    private CallToolResult Finish(RequestContext<CallToolRequestParams> context, string tool, bool mutating, IDictionary<string, JsonElement>? arguments, string outcome, string? message, long epochBefore, CallToolResult? result)
     {
         if (mutating)
         {
-            audit.Record(tool, AuditPayload.Arguments(arguments), outcome, AuditPayload.Message(message), epochBefore, engine.Epoch);
+            audit.Record(tool, AuditPayload.Arguments(arguments), outcome, AuditPayload.Message(message), epochBefore, engine.Epoch, AuditCaller.Of(context));
         }
 
         return result!;

@@ -103,6 +103,8 @@ public sealed partial class McpHost
             return;
         }
 
+        // The audit records the caller's address from the HTTP request that carried the call.
+        mcp.Services.AddHttpContextAccessor();
         mcp.WithHttpTransport(options =>
         {
             if (_settings.LegacySse)

@@ -133,4 +133,7 @@ public sealed record AuditEntryResult(
     string Outcome,
     string? Message,
     long EpochBefore,
-    long EpochAfter);
+    long EpochAfter,
+    [property: Description("The authenticated user who called, when the transport authenticates (HTTP with authentication); null otherwise.")] string? User = null,
+    [property: Description("The MCP client that called, as it named itself in initialize (name and version); null when unknown.")] string? Client = null,
+    [property: Description("The caller's network address over HTTP; null over stdio.")] string? RemoteAddress = null);
