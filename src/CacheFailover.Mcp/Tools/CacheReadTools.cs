@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using CacheFailover.Engine;
 using CacheFailover.Mcp.Tools.Results;
 using ModelContextProtocol.Server;
@@ -14,7 +15,7 @@ public sealed class CacheReadTools(FailoverEngine engine)
     [Description("Reads a key through the failover engine (from whichever service is serving now) and returns its value as UTF-8 text, "
         + "whether it was found, and which service answered. Use it to check what the application would read, e.g. after a failover.")]
     public async Task<CacheGetResult> CacheGet(
-        [Description("The cache key, 1 to 1024 characters.")] string key,
+        [Description("The cache key, 1 to 1024 characters."), StringLength(CacheKeys.MaxKeyLength, MinimumLength = 1)] string key,
         CancellationToken cancellationToken)
     {
         CacheKeys.Check(key);
@@ -26,7 +27,7 @@ public sealed class CacheReadTools(FailoverEngine engine)
         ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]
     [Description("Checks whether a key exists (and has not expired) on the service that is serving now, without reading its value.")]
     public async Task<CacheExistsResult> CacheExists(
-        [Description("The cache key, 1 to 1024 characters.")] string key,
+        [Description("The cache key, 1 to 1024 characters."), StringLength(CacheKeys.MaxKeyLength, MinimumLength = 1)] string key,
         CancellationToken cancellationToken)
     {
         CacheKeys.Check(key);

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using CacheFailover.Engine;
 using CacheFailover.Mcp.Tools.Results;
 using ModelContextProtocol.Server;
@@ -16,9 +17,9 @@ public sealed class CacheWriteTools(FailoverEngine engine)
     [Description("Writes a UTF-8 string value under a key on the service that is serving now, replacing any previous value. "
         + "While a backup serves, the key is recorded so the primary cannot serve an older value after recovery.")]
     public async Task<CacheSetResult> CacheSet(
-        [Description("The cache key, 1 to 1024 characters.")] string key,
+        [Description("The cache key, 1 to 1024 characters."), StringLength(CacheKeys.MaxKeyLength, MinimumLength = 1)] string key,
         [Description("The value, stored as UTF-8; at most 1 MiB.")] string value,
-        [Description("Seconds until the key expires. 1 to 31536000; omit for no expiry.")] int? ttl_seconds = null,
+        [Description("Seconds until the key expires. 1 to 31536000; omit for no expiry."), Range(1, CacheKeys.MaxTtlSeconds)] int? ttl_seconds = null,
         CancellationToken cancellationToken = default)
     {
         CacheKeys.Check(key);
@@ -33,7 +34,7 @@ public sealed class CacheWriteTools(FailoverEngine engine)
     [Description("Deletes a key on the service that is serving now. deleted is true when the key existed there and was removed, false when there was nothing to delete. "
         + "A delete made while a backup serves stays deleted after recovery.")]
     public async Task<CacheDeleteResult> CacheDelete(
-        [Description("The cache key, 1 to 1024 characters.")] string key,
+        [Description("The cache key, 1 to 1024 characters."), StringLength(CacheKeys.MaxKeyLength, MinimumLength = 1)] string key,
         CancellationToken cancellationToken = default)
     {
         CacheKeys.Check(key);

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using CacheFailover.Drills;
 using CacheFailover.Mcp;
 using CacheFailover.Mcp.Audit;
@@ -27,8 +28,8 @@ public sealed class DrillTools(FailoverDrillRunner runner, DrillCoordinator coor
         + "--allow-live-drills; refused otherwise) injects the fault into the live primary for a bounded time, lets the real engine fail over and recover, "
         + "then removes the fault; it needs the primary serving. Sends progress notifications while it runs.")]
     public async Task<DrillResult> TestCacheFailoverScenario(
-        [Description("What goes wrong: primary_down, primary_timeout, primary_slow, primary_flapping, backup_down or all_down.")] string scenario,
-        [Description("simulate (default: sandbox mirroring this server, virtual clock, nothing live touched) or live (real fault on the live primary path; needs confirm: true and a server started with --allow-live-drills).")] string mode = Simulate,
+        [Description("What goes wrong: primary_down, primary_timeout, primary_slow, primary_flapping, backup_down or all_down."), DrillScenarioNames] string scenario,
+        [Description("simulate (default: sandbox mirroring this server, virtual clock, nothing live touched) or live (real fault on the live primary path; needs confirm: true and a server started with --allow-live-drills)."), AllowedValues(Simulate, Live)] string mode = Simulate,
         [Description("Must be true for mode live, which really fails over live traffic for a short time. Ignored by simulate.")] bool confirm = false,
         IProgress<ProgressNotificationValue>? progress = null,
         CancellationToken cancellationToken = default)

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using CacheFailover.Engine;
 using CacheFailover.Mcp;
 using CacheFailover.Mcp.Audit;
@@ -22,8 +23,8 @@ public sealed class FailoverControlTools(FailoverEngine engine)
         + "Use it before maintenance on the primary. Refused, changing nothing, when the target is unknown, unhealthy, already serving or the primary. "
         + "After a manual failover, automatic recovery waits for trigger_manual_recovery. Returns the recorded event (success, from/to service, duration, new epoch) once every live member of the failover group follows it, or names those that do not.")]
     public async Task<FailoverEventResult> TriggerManualFailover(
-        [Description("Why, in words; kept in the event history and audit trail (1 to 500 characters).")] string reason,
-        [Description("The backup to switch to (a service_id from get_cache_failover_status); omit to let the engine choose the best healthy backup.")] string? target_service_id = null,
+        [Description("Why, in words; kept in the event history and audit trail (1 to 500 characters)."), StringLength(MaxReasonLength, MinimumLength = 1)] string reason,
+        [Description("The backup to switch to (a service_id from get_cache_failover_status); omit to let the engine choose the best healthy backup."), ServiceIdPattern] string? target_service_id = null,
         CancellationToken cancellationToken = default)
     {
         CheckReason(reason, required: true);
@@ -42,7 +43,7 @@ public sealed class FailoverControlTools(FailoverEngine engine)
         + "(so no stale value is read), then switches. Refused with the reason, changing nothing, when the primary is not healthy, already serving, "
         + "or dirty (its journal overflowed) unless flush_dirty_primary is true — which empties the primary first.")]
     public async Task<RecoveryToolResult> TriggerManualRecovery(
-        [Description("Why, in words; kept in the event history (up to 500 characters). Default 'manual recovery'.")] string? reason = null,
+        [Description("Why, in words; kept in the event history (up to 500 characters). Default 'manual recovery'."), StringLength(MaxReasonLength)] string? reason = null,
         [Description("When the primary is dirty, flush (empty) it before it serves again. Default false. Destroys every key on the primary.")] bool flush_dirty_primary = false,
         CancellationToken cancellationToken = default)
     {

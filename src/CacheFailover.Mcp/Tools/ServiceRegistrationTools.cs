@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using CacheFailover.Engine;
 using CacheFailover.Services;
@@ -21,9 +22,9 @@ public sealed class ServiceRegistrationTools(FailoverEngine engine, BackendProvi
     [Description("Adds a backup cache service at runtime. The service must answer a probe first, or nothing is added. Duplicate service ids are refused. "
         + "Returns the service as get_cache_failover_status shows it (endpoint with secrets redacted).")]
     public async Task<ServiceStatusResult> RegisterFailoverService(
-        [Description("A new, unique id: 1 to 64 ASCII letters, digits, '-', '_' or '.'.")] string service_id,
+        [Description("A new, unique id: 1 to 64 ASCII letters, digits, '-', '_' or '.'."), ServiceIdPattern] string service_id,
         [Description("Where the cache is: redis://[user:password@]host[:port][/db], rediss://… for TLS, a StackExchange.Redis string such as host:6379,password=…, or memory://name for an in-process cache.")] string connection,
-        [Description("Preference among backups, lower is preferred (the primary is 0). 1 to 1000; default: after the existing backups.")] int? priority = null,
+        [Description("Preference among backups, lower is preferred (the primary is 0). 1 to 1000; default: after the existing backups."), Range(1, 1000)] int? priority = null,
         CancellationToken cancellationToken = default)
     {
         var problems = new List<string>();
@@ -68,7 +69,7 @@ public sealed class ServiceRegistrationTools(FailoverEngine engine, BackendProvi
     [Description("Removes a backup service and closes its connection. Refused, changing nothing, for the primary and for the service that is serving now "
         + "(fail over or recover away from it first).")]
     public async Task<UnregisterResult> UnregisterFailoverService(
-        [Description("The id of the backup to remove, as get_cache_failover_status lists it.")] string service_id)
+        [Description("The id of the backup to remove, as get_cache_failover_status lists it."), ServiceIdPattern] string service_id)
     {
         if (string.IsNullOrEmpty(service_id))
         {

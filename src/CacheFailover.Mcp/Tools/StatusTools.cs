@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using CacheFailover.Engine;
 using CacheFailover.Mcp;
@@ -46,7 +47,7 @@ public sealed class StatusTools(FailoverEngine engine, CacheFailoverMcpOptions s
         + "with detection and switch durations, health-check counts, failback-journal invalidations and time spent in each status, over a recent window. "
         + "Use it to judge whether a service is slow or failing, or how fast the last failover was.")]
     public PerformanceMetricsResult GetFailoverPerformanceMetrics(
-        [Description("Window to report, in seconds, counted back from now (whole 10-second slices). Default 300; 1 to 3600.")] int? window_seconds = null)
+        [Description("Window to report, in seconds, counted back from now (whole 10-second slices). Default 300; 1 to 3600."), Range(1, 3600)] int? window_seconds = null)
     {
         var max = (int)FailoverEngine.MaxMetricsWindow.TotalSeconds;
         if (window_seconds is { } w && (w < 1 || w > max))
@@ -63,9 +64,9 @@ public sealed class StatusTools(FailoverEngine engine, CacheFailoverMcpOptions s
     [Description("Lists recorded failovers and recoveries, newest first, successful or not, with trigger, services, epoch, reason, detection and switch durations. "
         + "Optionally includes the audit trail of mutating tool calls (who changed what, outcome, epoch before/after).")]
     public FailoverEventsResult GetFailoverEvents(
-        [Description("How many events to return, newest first. Default 20; 1 to 1000.")] int limit = 20,
-        [Description("Only events with this trigger: health_check_failure, connection_failure, timeout_exceeded, performance_degradation, manual or cascade_failure.")] string? trigger = null,
-        [Description("Only events at or after this time, ISO 8601 (e.g. 2026-11-29T18:00:00Z).")] string? since = null,
+        [Description("How many events to return, newest first. Default 20; 1 to 1000."), Range(1, MaxEventLimit)] int limit = 20,
+        [Description("Only events with this trigger: health_check_failure, connection_failure, timeout_exceeded, performance_degradation, manual or cascade_failure."), TriggerNames] string? trigger = null,
+        [Description("Only events at or after this time, ISO 8601 (e.g. 2026-11-29T18:00:00Z)."), DataType(DataType.DateTime)] string? since = null,
         [Description("Also return the audit trail of mutating tool calls (same limit and since). Default false.")] bool include_audit = false)
     {
         var problems = new List<string>();
