@@ -101,6 +101,29 @@ public sealed class ToolListTests
     }
 
     [Fact]
+    public async Task ListTools_ArgumentsWithChoicesOrRanges_DeclareThemInTheSchema()
+    {
+        await using var server = await TestServer.StartAsync();
+        var tools = (await server.Client.ListToolsAsync()).ToDictionary(t => t.Name, t => t.JsonSchema.GetProperty("properties"));
+        string[] Enum(string tool, string argument) => [.. tools[tool].GetProperty(argument).GetProperty("enum").EnumerateArray().Select(e => e.GetString()!)];
+        (double, double) Range(string tool, string argument) => (tools[tool].GetProperty(argument).GetProperty("minimum").GetDouble(), tools[tool].GetProperty(argument).GetProperty("maximum").GetDouble());
+
+        // Choices come from the lists the tools parse with, so a model is told exactly what is accepted.
+        Assert.Equal(CacheFailover.Drills.DrillScenarios.WireNames, Enum("test_cache_failover_scenario", "scenario"));
+        Assert.Equal(["simulate", "live"], Enum("test_cache_failover_scenario", "mode"));
+        Assert.Equal(System.Enum.GetValues<CacheFailover.Engine.FailoverTrigger>().Select(CacheFailover.Engine.WireNames.ToWireName), Enum("get_failover_events", "trigger"));
+        Assert.Equal((1, 1000), Range("get_failover_events", "limit"));
+        Assert.Equal((1, 3600), Range("get_failover_performance_metrics", "window_seconds"));
+        Assert.Equal((1, 31_536_000), Range("cache_set", "ttl_seconds"));
+        Assert.Equal((1, 1000), Range("register_failover_service", "priority"));
+        Assert.Equal((1, 100), Range("configure_cache_failover", "failure_threshold"));
+        Assert.Equal(1024, tools["cache_set"].GetProperty("key").GetProperty("maxLength").GetInt32());
+        Assert.Equal(500, tools["trigger_manual_failover"].GetProperty("reason").GetProperty("maxLength").GetInt32());
+        Assert.Matches(tools["register_failover_service"].GetProperty("service_id").GetProperty("pattern").GetString()!, "backup-2.eu_west");
+        Assert.DoesNotMatch(tools["register_failover_service"].GetProperty("service_id").GetProperty("pattern").GetString()!, "zz\n[19:00] forged");
+    }
+
+    [Fact]
     public async Task ListTools_ReadOnlyMode_RegistersOnlyTheReadOnlyTools()
     {
         await using var server = await TestServer.StartAsync(new HostSettings { ReadOnly = true });
