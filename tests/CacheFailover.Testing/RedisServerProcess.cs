@@ -35,6 +35,7 @@ public sealed partial class RedisServerProcess : IAsyncDisposable
 
     private readonly string _executable;
     private readonly string[] _extraArguments;
+    private readonly string? _configFile;
     private readonly string _directory;
     private readonly OutputTail _output;
     private Process _process;
@@ -51,12 +52,13 @@ public sealed partial class RedisServerProcess : IAsyncDisposable
         };
     }
 
-    private RedisServerProcess(string executable, int port, string[] extraArguments, string directory, Process process, OutputTail output)
+    private RedisServerProcess(string executable, int port, string[] extraArguments, string? configFile, string directory, Process process, OutputTail output)
     {
         _output = output;
         _executable = executable;
         Port = port;
         _extraArguments = extraArguments;
+        _configFile = configFile;
         _directory = directory;
         _process = process;
         Running.TryAdd(this, 0);
@@ -90,7 +92,15 @@ public sealed partial class RedisServerProcess : IAsyncDisposable
     /// <param name="extraArguments">More <c>redis-server</c> arguments, e.g. <c>--requirepass</c>, <c>secret</c>.</param>
     /// <param name="cancellationToken">Stops waiting (the server is then killed).</param>
     /// <exception cref="InvalidOperationException">redis-server is missing or did not start.</exception>
-    public static async Task<RedisServerProcess> StartAsync(IEnumerable<string>? extraArguments = null, CancellationToken cancellationToken = default)
+    public static Task<RedisServerProcess> StartAsync(IEnumerable<string>? extraArguments = null, CancellationToken cancellationToken = default)
+        => StartAsync(extraArguments, configFile: null, cancellationToken);
+
+    /// <summary>
+    /// Starts a server whose first argument is <paramref name="configFile"/> (a Sentinel needs a
+    /// configuration file it can rewrite); the loopback port and the other arguments follow it and so
+    /// override what the file says.
+    /// </summary>
+    public static async Task<RedisServerProcess> StartAsync(IEnumerable<string>? extraArguments, string? configFile, CancellationToken cancellationToken = default)
     {
         var executable = FindExecutable() ?? throw new InvalidOperationException(NotInstalledMessage);
         var extra = extraArguments?.ToArray() ?? [];
@@ -100,13 +110,13 @@ public sealed partial class RedisServerProcess : IAsyncDisposable
         // A free port can be taken between probing and binding; try a few.
         for (var attempt = 0; attempt < StartAttempts; attempt++)
         {
-            var port = FindFreePort();
+            var port = FreeLoopbackPort();
             var output = new OutputTail(100);
-            var process = Launch(executable, port, extra, directory, output);
+            var process = Launch(executable, port, extra, configFile, directory, output);
             try
             {
                 await WaitUntilReadyAsync(process, port, output, cancellationToken);
-                return new RedisServerProcess(executable, port, extra, directory, process, output);
+                return new RedisServerProcess(executable, port, extra, configFile, directory, process, output);
             }
             catch (InvalidOperationException failure)
             {
@@ -151,7 +161,7 @@ public sealed partial class RedisServerProcess : IAsyncDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         Kill();
         _process.Dispose();
-        _process = Launch(_executable, Port, _extraArguments, _directory, _output);
+        _process = Launch(_executable, Port, _extraArguments, _configFile, _directory, _output);
         await WaitUntilReadyAsync(_process, Port, _output, cancellationToken);
     }
 
@@ -224,7 +234,8 @@ public sealed partial class RedisServerProcess : IAsyncDisposable
             .FirstOrDefault(File.Exists);
     }
 
-    private static int FindFreePort()
+    /// <summary>A loopback port free at the time of asking (another process may take it before it is bound).</summary>
+    public static int FreeLoopbackPort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -238,7 +249,7 @@ public sealed partial class RedisServerProcess : IAsyncDisposable
         }
     }
 
-    private static Process Launch(string executable, int port, string[] extraArguments, string directory, OutputTail output)
+    private static Process Launch(string executable, int port, string[] extraArguments, string? configFile, string directory, OutputTail output)
     {
         var start = new ProcessStartInfo(executable)
         {
@@ -246,6 +257,11 @@ public sealed partial class RedisServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (configFile is not null)
+        {
+            start.ArgumentList.Add(configFile);
+        }
+
         string[] arguments =
         [
             "--port", port.ToString(CultureInfo.InvariantCulture),
