@@ -87,7 +87,7 @@ public sealed partial class RedisCacheBackend
         var firstAttempt = new FirstAttempt(configuration.ServiceName is null ? configuration.EndPoints.Count : int.MaxValue);
         configuration.ConnectionAttemptCompleted += (_, e) =>
         {
-            NoteConnectionFailure(e.FailureType);
+            NoteConnectionFailure(e.FailureType, TlsHandshakeProblem(e));
             if (firstAttempt.Observe(e) && Volatile.Read(ref _multiplexer) is null)
             {
                 ReportState(connected: false, RedisFailureClassifier.KindOf(e.FailureType), $"{Endpoint}: could not connect ({e.FailureType}); retrying in the background.");
@@ -162,7 +162,7 @@ public sealed partial class RedisCacheBackend
             return;
         }
 
-        NoteConnectionFailure(e.FailureType);
+        NoteConnectionFailure(e.FailureType, TlsHandshakeProblem(e.Exception));
         if (ReportState(connected: false, RedisFailureClassifier.KindOf(e.FailureType), $"{Endpoint}: connection lost ({e.FailureType})."))
         {
             Log.ConnectionLost(_logger, ServiceId, e.FailureType);
@@ -176,7 +176,7 @@ public sealed partial class RedisCacheBackend
             return;
         }
 
-        NoteConnectionFailure(ConnectionFailureType.None);
+        NoteConnectionFailure(ConnectionFailureType.None, null);
         if (ReportState(connected: true, null, $"{Endpoint}: connection restored."))
         {
             Log.Connected(_logger, ServiceId);
@@ -184,7 +184,40 @@ public sealed partial class RedisCacheBackend
     }
 
     /// <summary>Remembers why the last connection attempt failed (None once one succeeded): a command refused for want of a connection can then say why there is none.</summary>
-    private void NoteConnectionFailure(ConnectionFailureType failureType) => Volatile.Write(ref _lastConnectionFailure, (int)failureType);
+    private void NoteConnectionFailure(ConnectionFailureType failureType, string? tlsHandshakeProblem)
+    {
+        Volatile.Write(ref _lastTlsHandshakeProblem, tlsHandshakeProblem);
+        Volatile.Write(ref _lastConnectionFailure, (int)failureType);
+    }
+
+    /// <summary>
+    /// Why the TLS handshake failed (the runtime's words, e.g. an untrusted root or a name mismatch),
+    /// or null when the failure was not a handshake's. The client library reports a refused
+    /// certificate as an authentication failure, like a refused password; they need different fixes.
+    /// </summary>
+    private static string? TlsHandshakeProblem(ConnectionAttemptCompletedEventArgs attempt)
+    {
+        if (attempt.ServerCertificateAccepted is false)
+        {
+            var chain = attempt.ServerCertificateChainStatus is { } status and not System.Security.Cryptography.X509Certificates.X509ChainStatusFlags.NoError ? $", chain: {status}" : string.Empty;
+            return $"{attempt.ServerCertificatePolicyErrors}{chain}";
+        }
+
+        return TlsHandshakeProblem(attempt.Exception);
+    }
+
+    private static string? TlsHandshakeProblem(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is System.Security.Authentication.AuthenticationException handshake)
+            {
+                return handshake.Message.TrimEnd('.');
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>
     /// A command failed because there is no connection: when the server refused the credentials,
@@ -196,6 +229,15 @@ public sealed partial class RedisCacheBackend
             || failure.Outcome != OperationOutcome.NotApplied)
         {
             return failure;
+        }
+
+        if (Volatile.Read(ref _lastTlsHandshakeProblem) is { } handshake)
+        {
+            return new CacheBackendException(
+                CacheFailureKind.Connection,
+                OperationOutcome.NotApplied,
+                $"{Endpoint}: {command} failed: TLS handshake failed: the server's certificate was not accepted ({handshake}); trust its CA (the machine's store, or {RedisConnectionString.TlsCaFileOption}=PATH in a configuration string) and check that sslHost matches the certificate's name; the command was not sent.",
+                failure);
         }
 
         return new CacheBackendException(

@@ -88,7 +88,7 @@ public sealed partial class RedisCacheBackend
         var attempted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         configuration.ConnectionAttemptCompleted += (_, e) =>
         {
-            NoteConnectionFailure(e.FailureType);
+            NoteConnectionFailure(e.FailureType, TlsHandshakeProblem(e));
             attempted.TrySetResult();
         };
         var multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);

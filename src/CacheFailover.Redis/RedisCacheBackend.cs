@@ -44,6 +44,7 @@ public sealed partial class RedisCacheBackend : ICacheBackend
     private int _state = StateUnknown;
     private BackendConnectionEventArgs? _lastConnectionChange;
     private int _lastConnectionFailure;
+    private string? _lastTlsHandshakeProblem;
     private int _disposed;
     private int _multiplexerClosed;
 

@@ -31,6 +31,9 @@ public sealed class RedisConnectionString
     private const string PlainScheme = "redis://";
     private const string TlsScheme = "rediss://";
 
+    /// <summary>The configuration-string option naming a CA certificate file to trust for TLS (this product's, not the client library's).</summary>
+    public const string TlsCaFileOption = "tlsCaFile";
+
     private readonly ConfigurationOptions _options;
     private readonly HashSet<string> _explicitOptions;
 
@@ -203,6 +206,8 @@ public sealed class RedisConnectionString
         var endpoints = new List<string>();
         var explicitOptions = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var secrets = new List<string>();
+        string? caFile = null;
+        var forClient = new List<string>();
         foreach (var token in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             var equals = token.IndexOf('=', StringComparison.Ordinal);
@@ -211,6 +216,15 @@ public sealed class RedisConnectionString
                 return "an option has no name (a part starts with '='); write option=value.";
             }
 
+            if (equals > 0 && token[..equals].Trim().Equals(TlsCaFileOption, StringComparison.OrdinalIgnoreCase))
+            {
+                // Ours, not the client library's: its parser refuses names it does not know.
+                caFile = token[(equals + 1)..].Trim();
+                explicitOptions.Add(TlsCaFileOption);
+                continue;
+            }
+
+            forClient.Add(token);
             if (equals > 0)
             {
                 var name = token[..equals].Trim();
@@ -240,11 +254,16 @@ public sealed class RedisConnectionString
         ConfigurationOptions options;
         try
         {
-            options = ConfigurationOptions.Parse(text, ignoreUnknown: false);
+            options = ConfigurationOptions.Parse(string.Join(',', forClient), ignoreUnknown: false);
         }
         catch (ArgumentException ex)
         {
             return Scrub(WithoutParameterSuffix(ex), secrets);
+        }
+
+        if (caFile is not null && TrustCaFile(options, caFile) is { } caProblem)
+        {
+            return caProblem;
         }
 
         if (options.DefaultDatabase is < 0)
@@ -253,6 +272,41 @@ public sealed class RedisConnectionString
         }
 
         result = new RedisConnectionString(RedisConnectionForm.Configuration, options, Redact(text), endpoints, explicitOptions);
+        return null;
+    }
+
+    /// <summary>
+    /// Trusts the CA certificate in <paramref name="path"/> (PEM or DER) for this connection's TLS, on
+    /// top of the machine's store: how a private CA (a managed cache's, or a test's) is trusted without
+    /// installing it system-wide. Null when it was taken, else why not.
+    /// </summary>
+    private static string? TrustCaFile(ConfigurationOptions options, string path)
+    {
+        if (path.Length == 0)
+        {
+            return $"{TlsCaFileOption} is empty; give the path of a CA certificate file (PEM or DER).";
+        }
+
+        if (!options.Ssl)
+        {
+            return $"{TlsCaFileOption} needs ssl=true: a CA is only used to check a TLS server's certificate.";
+        }
+
+        if (!File.Exists(path))
+        {
+            return $"{TlsCaFileOption} '{path}' does not exist; give the path of a CA certificate file (PEM or DER).";
+        }
+
+        try
+        {
+            using var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(path);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return $"{TlsCaFileOption} '{path}' is not a certificate file (PEM or DER).";
+        }
+
+        options.TrustIssuer(path);
         return null;
     }
 

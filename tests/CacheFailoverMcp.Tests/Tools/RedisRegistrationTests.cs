@@ -55,4 +55,18 @@ public sealed class RedisRegistrationTests
         Assert.DoesNotContain("Wr0ngSecret", TestServer.Text(result), StringComparison.Ordinal);
         Assert.Null(server.Engine.GetBackend("locked"));
     }
+
+    [Fact]
+    public async Task RegisterFailoverService_TlsCertificateNotTrusted_IsRefusedSayingSoNotPassword()
+    {
+        await using var redis = await CacheFailover.Testing.Topologies.RedisTlsServer.StartAsync();
+        await using var server = await TestServer.StartAsync();
+
+        var result = await server.CallAsync("register_failover_service", $$"""{"service_id":"tls","connection":"{{redis.UntrustedUri}}"}""");
+
+        Assert.True(result.IsError);
+        Assert.Contains("TLS handshake failed: the server's certificate was not accepted", TestServer.Text(result), StringComparison.Ordinal);
+        Assert.DoesNotContain("password", TestServer.Text(result), StringComparison.OrdinalIgnoreCase);
+        Assert.Null(server.Engine.GetBackend("tls"));
+    }
 }
