@@ -94,6 +94,12 @@ internal sealed class ServiceRegistrar(
                 throw new FailoverRefusedException($"'{registration.ServiceId}' at {registration.Backend.Endpoint} cannot serve ({store}); it was not registered.");
             }
 
+            if (registration.Backend is IBackendRightsCheck rights
+                && await rights.MissingRightsAsync(cancellationToken).AsTask().WaitAsync(current.HealthCheckTimeout, time, cancellationToken) is { Count: > 0 } missing)
+            {
+                throw new FailoverRefusedException($"'{registration.ServiceId}' at {registration.Backend.Endpoint} answers and stores, but its user lacks rights the engine needs: {string.Join("; ", missing)}; grant them (e.g. ACL SETUSER … +unlink +pexpire +eval +evalsha +publish &cachefailover:*); it was not registered.");
+            }
+
             cancellationToken.ThrowIfCancellationRequested();
             if (!registry.TryAdd(service))
             {

@@ -13,7 +13,7 @@ namespace CacheFailover.Drills.Chaos;
 /// The fault is one immutable object swapped atomically, so a call sees either the old fault or
 /// the new one, never a mix, and the healthy path costs one volatile read.
 /// </remarks>
-public sealed class FaultInjectingBackend : ICacheBackend, IGroupStoreProvider
+public sealed class FaultInjectingBackend : ICacheBackend, IGroupStoreProvider, IBackendRightsCheck
 {
     private readonly ICacheBackend _inner;
     private readonly TimeProvider _timeProvider;
@@ -122,6 +122,10 @@ public sealed class FaultInjectingBackend : ICacheBackend, IGroupStoreProvider
         _lastInjectedChange = change;
         ConnectionStateChanged?.Invoke(this, change);
     }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<string>> MissingRightsAsync(CancellationToken cancellationToken = default)
+        => _inner is IBackendRightsCheck check ? await check.MissingRightsAsync(cancellationToken) : [];
 
     /// <inheritdoc />
     /// <remarks>The group's calls meet the same refusals, flaps, latency and hangs as the cache's (not the every-Nth failures, which count cache calls).</remarks>
