@@ -188,21 +188,7 @@ public sealed class HybridCacheFailoverTests(ITestOutputHelper output) : IAsyncL
         Assert.Equal(0, L2.Errors);
     }
 
-    private static async Task<bool> WaitForAsync(Func<bool> condition, TimeSpan limit)
-    {
-        var deadline = Stopwatch.GetTimestamp() + (long)(limit.TotalSeconds * Stopwatch.Frequency);
-        while (!condition())
-        {
-            if (Stopwatch.GetTimestamp() > deadline)
-            {
-                return false;
-            }
-
-            await Task.Delay(10); // waiting on real servers
-        }
-
-        return true;
-    }
+    private static Task<bool> WaitForAsync(Func<bool> condition, TimeSpan limit) => RealTimePoll.UntilAsync(condition, limit);
 
     /// <summary>Counts every call into the failover cache and every exception out of it, then rethrows.</summary>
     private sealed class CountingCache(FailoverDistributedCache inner) : IBufferDistributedCache

@@ -294,21 +294,7 @@ public sealed class RedisEngineFailoverTests(ITestOutputHelper output) : IAsyncL
         _ => reply.ToString(),
     };
 
-    private static async Task<bool> WaitForAsync(Func<bool> condition, TimeSpan limit)
-    {
-        var deadline = Stopwatch.GetTimestamp() + (long)(limit.TotalSeconds * Stopwatch.Frequency);
-        while (!condition())
-        {
-            if (Stopwatch.GetTimestamp() > deadline)
-            {
-                return false;
-            }
-
-            await Task.Delay(10); // waiting on real servers
-        }
-
-        return true;
-    }
+    private static Task<bool> WaitForAsync(Func<bool> condition, TimeSpan limit) => RealTimePoll.UntilAsync(condition, limit);
 
     private static async Task WaitForTrafficAsync(TrafficGenerator traffic, int operations = 500)
     {

@@ -221,23 +221,9 @@ public sealed class RedisGroupTests(ITestOutputHelper output) : IAsyncLifetime
         return engine;
     }
 
-    private static async Task<bool> WaitForAsync(Func<bool> condition, TimeSpan limit) => await WaitForAsync(() => Task.FromResult(condition()), limit);
+    private static Task<bool> WaitForAsync(Func<bool> condition, TimeSpan limit) => RealTimePoll.UntilAsync(condition, limit);
 
-    private static async Task<bool> WaitForAsync(Func<Task<bool>> condition, TimeSpan limit)
-    {
-        var started = Stopwatch.GetTimestamp();
-        while (Stopwatch.GetElapsedTime(started) < limit)
-        {
-            if (await condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(5);
-        }
-
-        return false;
-    }
+    private static Task<bool> WaitForAsync(Func<Task<bool>> condition, TimeSpan limit) => RealTimePoll.UntilAsync(condition, limit);
 
     private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
 

@@ -77,19 +77,5 @@ public sealed class TlsFailoverTests(ITestOutputHelper output)
         return firstSuccess;
     }
 
-    private static async Task<bool> WaitForAsync(Func<bool> condition)
-    {
-        var deadline = Stopwatch.GetTimestamp() + (long)(Limit.TotalSeconds * Stopwatch.Frequency);
-        while (!condition())
-        {
-            if (Stopwatch.GetTimestamp() > deadline)
-            {
-                return false;
-            }
-
-            await Task.Delay(10); // waiting on real servers
-        }
-
-        return true;
-    }
+    private static Task<bool> WaitForAsync(Func<bool> condition) => RealTimePoll.UntilAsync(condition, Limit);
 }

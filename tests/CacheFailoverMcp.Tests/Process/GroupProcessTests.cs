@@ -90,19 +90,5 @@ public sealed class GroupProcessTests(ITestOutputHelper output)
         return await McpClient.CreateAsync(transport);
     }
 
-    private static async Task<bool> WaitForAsync(Func<bool> condition)
-    {
-        var started = Stopwatch.GetTimestamp();
-        while (!condition())
-        {
-            if (Stopwatch.GetElapsedTime(started) > Limit)
-            {
-                return false;
-            }
-
-            await Task.Delay(5);
-        }
-
-        return true;
-    }
+    private static Task<bool> WaitForAsync(Func<bool> condition) => RealTimePoll.UntilAsync(condition, Limit);
 }
