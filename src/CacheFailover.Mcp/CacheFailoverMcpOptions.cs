@@ -29,4 +29,11 @@ public sealed class CacheFailoverMcpOptions
 
     /// <summary>Whether Redis clients must give the front door a password (the password itself never reaches the tools).</summary>
     public bool RespPasswordRequired { get; set; }
+
+    /// <summary>
+    /// True when the MCP transport is one long-lived stream (stdio): it can carry a resource update to a client
+    /// after the request that subscribed has ended. False for HTTP, where only a 2026-07-28 client's
+    /// <c>subscriptions/listen</c> response can.
+    /// </summary>
+    public bool StreamTransport { get; set; }
 }

@@ -35,7 +35,7 @@ internal sealed class TestServer : IAsyncDisposable
     public AuditTrail Audit => Services.GetRequiredService<AuditTrail>();
 
     /// <summary>Starts a server on the embedded in-memory pair (or <paramref name="settings"/>).</summary>
-    public static async Task<TestServer> StartAsync(HostSettings? settings = null, TimeProvider? timeProvider = null, ILoggerProvider? logs = null)
+    public static async Task<TestServer> StartAsync(HostSettings? settings = null, TimeProvider? timeProvider = null, ILoggerProvider? logs = null, McpClientOptions? clientOptions = null)
     {
         settings ??= new HostSettings();
         var time = timeProvider ?? TimeProvider.System;
@@ -57,7 +57,7 @@ internal sealed class TestServer : IAsyncDisposable
         builder.Services.AddFailoverMcpServer(settings).WithStreamServerTransport(clientToServer.Reader.AsStream(), serverToClient.Writer.AsStream());
         var host = builder.Build();
         await host.StartAsync();
-        var client = await McpClient.CreateAsync(new StreamClientTransport(clientToServer.Writer.AsStream(), serverToClient.Reader.AsStream()));
+        var client = await McpClient.CreateAsync(new StreamClientTransport(clientToServer.Writer.AsStream(), serverToClient.Reader.AsStream()), clientOptions);
         return new TestServer(host, client);
     }
 

@@ -2,6 +2,8 @@ using CacheFailover.Drills;
 using CacheFailover.Engine;
 using CacheFailover.Mcp.Audit;
 using CacheFailover.Mcp.Filters;
+using CacheFailover.Mcp.Prompts;
+using CacheFailover.Mcp.Resources;
 using CacheFailover.Mcp.Tools;
 using CacheFailover.Mcp.Tools.Results;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,6 +31,9 @@ public static class McpServerRegistration
         services.AddSingleton(sp => new AuditTrail(options.AuditCapacity, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AuditTrail>>()));
         services.AddSingleton(sp => new FailoverDrillRunner(sp.GetRequiredService<FailoverEngine>(), sp.GetService<ILoggerFactory>()));
         services.AddSingleton<DrillCoordinator>();
+        services.AddSingleton<FailoverReports>();
+        services.AddSingleton<ResourceChangeFeed>();
+        services.AddSingleton<ResourceSubscriptions>();
         services.AddSingleton<ToolArgumentValidator>();
         services.AddSingleton<ToolCallGuard>();
         services.AddSingleton(sp => new InitializeFirstFilter(sp.GetService<TimeProvider>() ?? TimeProvider.System));
@@ -46,9 +51,25 @@ public static class McpServerRegistration
                     Version = version,
                 };
                 mcp.ServerInstructions = Instructions(options.ReadOnly);
+
+                // Set here, not discovered: the capability then says exactly what is served (CapabilityAdvertisement).
+                mcp.Capabilities = new ServerCapabilities
+                {
+                    Resources = new ResourcesCapability { Subscribe = true, ListChanged = false },
+                    Prompts = new PromptsCapability { ListChanged = false },
+                };
+                mcp.Handlers.SubscriptionsListenHandler = ResourceSubscriptions.ListenAsync;
             })
-            .WithMessageFilters(filters => filters.AddIncomingFilter(MessageTooLargeFilter.Filter).AddIncomingFilter(InitializeFirstFilter.Filter).AddIncomingFilter(ArgumentsShapeFilter.Filter))
+            .WithMessageFilters(filters => filters
+                .AddIncomingFilter(MessageTooLargeFilter.Filter).AddIncomingFilter(InitializeFirstFilter.Filter).AddIncomingFilter(ArgumentsShapeFilter.Filter)
+                .AddOutgoingFilter(CapabilityAdvertisement.Filter))
             .WithRequestFilters(filters => filters.AddCallToolFilter(ToolCallGuard.Filter))
+            .WithListResourcesHandler(FailoverResources.ListAsync)
+            .WithReadResourceHandler(FailoverResources.ReadAsync)
+            .WithSubscribeToResourcesHandler(ResourceSubscriptions.SubscribeAsync)
+            .WithUnsubscribeFromResourcesHandler(ResourceSubscriptions.UnsubscribeAsync)
+            .WithListPromptsHandler(RunbookPrompts.ListAsync)
+            .WithGetPromptHandler(RunbookPrompts.GetAsync)
             .WithDeferredTools<StatusTools>(json, manifest)
             .WithDeferredTools<CacheReadTools>(json, manifest);
 
@@ -68,6 +89,8 @@ public static class McpServerRegistration
     private static string Instructions(bool readOnly) =>
         "This server fronts a primary cache and its backups with a failover engine. Start with get_cache_failover_status to see which service serves "
         + "and how healthy each one is; get_failover_events and get_failover_performance_metrics explain what happened and how fast. "
+        + "The same status and events are resources (cachefailover://status, cachefailover://events) a client can subscribe to, and the prompts "
+        + "are runbooks (diagnose_cache, post_incident_review" + (readOnly ? "" : ", planned_primary_maintenance") + "). "
         + (readOnly
             ? "It runs read-only: failover cannot be steered from here."
             : "trigger_manual_failover and trigger_manual_recovery move traffic; configure_cache_failover changes thresholds all-or-nothing; "

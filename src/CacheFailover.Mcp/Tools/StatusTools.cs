@@ -3,7 +3,6 @@ using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using CacheFailover.Engine;
 using CacheFailover.Mcp;
-using CacheFailover.Mcp.Audit;
 using CacheFailover.Mcp.Filters;
 using CacheFailover.Mcp.Tools.Results;
 using ModelContextProtocol.Server;
@@ -18,7 +17,7 @@ namespace CacheFailover.Mcp.Tools;
 #pragma warning disable CA1707 // Identifiers should not contain underscores: they are wire names.
 #pragma warning disable IDE1006 // Naming styles: same reason.
 [McpServerToolType]
-public sealed class StatusTools(FailoverEngine engine, CacheFailoverMcpOptions settings, AuditTrail audit, DrillCoordinator drills, IServiceProvider services)
+public sealed class StatusTools(FailoverEngine engine, FailoverReports reports)
 {
     private const int MaxEventLimit = 1000;
 
@@ -28,18 +27,7 @@ public sealed class StatusTools(FailoverEngine engine, CacheFailoverMcpOptions s
         + "every service with its role, redacted endpoint, health, counters and latencies, the failback journal, the last 5 failover/recovery events, "
         + "and the failover group (the record every process over these caches follows, and its members with their heartbeats). "
         + "Call this first before steering failover, and again after any change to confirm it.")]
-    public async Task<FailoverStatusResult> GetCacheFailoverStatus(CancellationToken cancellationToken) => ResultMapper.ToStatus(engine.GetStatus(), await engine.GetGroupAsync(cancellationToken), settings.ReadOnly, drills.ActiveFault) with
-    {
-        RespFrontDoor = services.GetService(typeof(CacheFailover.Resp.Connections.RespConnections)) is CacheFailover.Resp.Connections.RespConnections resp
-            ? new RespFrontDoorResult(
-                resp.ListeningOn?.ToString() ?? settings.RespEndpoint ?? string.Empty,
-                settings.RespPasswordRequired,
-                resp.OpenCount,
-                resp.AcceptedTotal,
-                resp.CommandsTotal,
-                Math.Round(resp.CommandsPerSecond(), 1))
-            : null,
-    };
+    public Task<FailoverStatusResult> GetCacheFailoverStatus(CancellationToken cancellationToken) => reports.StatusAsync(cancellationToken);
 
     [McpServerTool(Name = "get_failover_performance_metrics", Title = "Failover performance metrics",
         ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]
@@ -106,7 +94,6 @@ public sealed class StatusTools(FailoverEngine engine, CacheFailoverMcpOptions s
             throw new ToolArgumentException(string.Join("; ", problems) + ".");
         }
 
-        var events = engine.GetEvents(limit, triggerFilter, sinceFilter).Select(ResultMapper.ToEvent).ToList();
-        return new FailoverEventsResult(events.Count, events, include_audit ? audit.Query(limit, sinceFilter) : null);
+        return reports.Events(limit, triggerFilter, sinceFilter, include_audit);
     }
 }

@@ -64,6 +64,7 @@ public static class ServiceCollectionExtensions
             AuditCapacity = settings.AuditCapacity,
             RespEndpoint = settings.Resp?.ToString(),
             RespPasswordRequired = settings.RespPassword is not null,
+            StreamTransport = settings.Transport == McpTransportKind.Stdio,
         };
     }
 }
