@@ -230,7 +230,15 @@ public sealed class FailoverEngine : IAsyncDisposable
     /// dirty and <paramref name="flushDirtyPrimary"/> is false.
     /// </summary>
     public Task<RecoveryResult> TriggerManualRecoveryAsync(string? reason = null, bool flushDirtyPrimary = false, CancellationToken cancellationToken = default)
-        => _recovery.RecoverAsync(manual: true, string.IsNullOrWhiteSpace(reason) ? "manual recovery" : reason, flushDirtyPrimary, cancellationToken);
+        => TriggerManualRecoveryAsync(reason, flushDirtyPrimary, progress: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="TriggerManualRecoveryAsync(string?, bool, CancellationToken)"/>, telling <paramref name="progress"/>
+    /// each step as it ends: every verification probe, the journals read, each invalidation batch, the group's
+    /// record claimed, the switch.
+    /// </summary>
+    public Task<RecoveryResult> TriggerManualRecoveryAsync(string? reason, bool flushDirtyPrimary, IProgress<RecoveryProgress>? progress, CancellationToken cancellationToken = default)
+        => _recovery.RecoverAsync(manual: true, string.IsNullOrWhiteSpace(reason) ? "manual recovery" : reason, flushDirtyPrimary, progress, cancellationToken);
 
     /// <summary>Marks the primary dirty (e.g. an operator knows writes bypassed the engine). It will not serve again until reconciled.</summary>
     public void MarkPrimaryDirty(string reason) => _recovery.MarkPrimaryDirty(reason);

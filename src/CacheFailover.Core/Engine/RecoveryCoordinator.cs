@@ -63,7 +63,7 @@ internal sealed class RecoveryCoordinator(
             return;
         }
 
-        await RecoverAsync(manual: false, $"primary passed {primary.Health.ConsecutiveProbeSuccesses} consecutive probes and its hold-down ended", flushDirtyPrimary: false, cancellationToken);
+        await RecoverAsync(manual: false, $"primary passed {primary.Health.ConsecutiveProbeSuccesses} consecutive probes and its hold-down ended", flushDirtyPrimary: false, progress: null, cancellationToken);
     }
 
     /// <summary>
@@ -86,7 +86,7 @@ internal sealed class RecoveryCoordinator(
             return;
         }
 
-        await RecoverAsync(manual: false, $"took over the recovery member {leader?.MemberId ?? "?"} began and did not finish within {patience.TotalSeconds} s", flushDirtyPrimary: false, takingOver: true, cancellationToken);
+        await RecoverAsync(manual: false, $"took over the recovery member {leader?.MemberId ?? "?"} began and did not finish within {patience.TotalSeconds} s", flushDirtyPrimary: false, takingOver: true, progress: null, cancellationToken);
     }
 
     /// <summary>
@@ -94,16 +94,18 @@ internal sealed class RecoveryCoordinator(
     /// the reason, nothing changed) when it does not answer or cannot store a value, or when it is
     /// dirty and <paramref name="flushDirtyPrimary"/> is false.
     /// </summary>
-    public async Task<RecoveryResult> RecoverAsync(bool manual, string reason, bool flushDirtyPrimary, CancellationToken cancellationToken)
-        => await RecoverAsync(manual, reason, flushDirtyPrimary, takingOver: false, cancellationToken);
+    public async Task<RecoveryResult> RecoverAsync(bool manual, string reason, bool flushDirtyPrimary, IProgress<RecoveryProgress>? progress, CancellationToken cancellationToken)
+        => await RecoverAsync(manual, reason, flushDirtyPrimary, takingOver: false, progress, cancellationToken);
 
     /// <param name="manual">An operator's request.</param>
     /// <param name="reason">Why, for the event.</param>
     /// <param name="flushDirtyPrimary">Flush a dirty primary instead of refusing.</param>
     /// <param name="takingOver">The switch is already this member's: taken over from a member that went silent mid-recovery (writers keep waiting).</param>
+    /// <param name="progress">Told each step as it ends (a long reconciliation reports every invalidation batch).</param>
     /// <param name="cancellationToken">Cancels the recovery (nothing is lost: the backup keeps serving).</param>
-    private async Task<RecoveryResult> RecoverAsync(bool manual, string reason, bool flushDirtyPrimary, bool takingOver, CancellationToken cancellationToken)
+    private async Task<RecoveryResult> RecoverAsync(bool manual, string reason, bool flushDirtyPrimary, bool takingOver, IProgress<RecoveryProgress>? progress, CancellationToken cancellationToken)
     {
+        var steps = new RecoveryProgressSteps(progress);
         var current = options.Current;
         var state = controller.Current;
         var primary = registry.Primary;
@@ -117,7 +119,7 @@ internal sealed class RecoveryCoordinator(
             return Refuse($"a {(state.Status == FailoverStatus.Recovering ? "recovery" : "failover")} is in progress; try again when it has finished.", []);
         }
 
-        var verification = await VerifyPrimaryAsync(primary, current, cancellationToken);
+        var verification = await VerifyPrimaryAsync(primary, current, steps, cancellationToken);
         string? refusal = null;
         if (verification.FirstOrDefault(p => !p.Success) is { } failed)
         {
@@ -164,6 +166,8 @@ internal sealed class RecoveryCoordinator(
                 journal.MarkDirty(overflow);
             }
 
+            steps.Report($"read the group's failback journals: {journaled.Count} key(s) written on the backup by the group so far");
+
             if (journal.PrimaryDirty)
             {
                 if (!flushDirtyPrimary)
@@ -174,6 +178,7 @@ internal sealed class RecoveryCoordinator(
                 await primary.Backend.FlushAsync(cancellationToken);
                 journal.MarkReconciled();
                 flushed = true;
+                steps.Report($"flushed the dirty primary '{primary.Id}'");
             }
 
             // Whole batches only: the rest waits for the sealed step, which then has little to do
@@ -182,7 +187,7 @@ internal sealed class RecoveryCoordinator(
             taken.AddRange(local);
             var early = journaled.Concat(local).Distinct(StringComparer.Ordinal).ToList();
             var deferred = early.Count % current.InvalidationBatchSize;
-            await InvalidateNewAsync(primary, early.GetRange(0, early.Count - deferred), invalidated, current, cancellationToken);
+            await InvalidateNewAsync(primary, early.GetRange(0, early.Count - deferred), invalidated, current, steps, cancellationToken);
             var held = early.GetRange(early.Count - deferred, deferred);
 
             // ...then the group's record says "recovering", on the backup: from then on the backup
@@ -195,6 +200,7 @@ internal sealed class RecoveryCoordinator(
             }
 
             claimed = true;
+            steps.Report("the group's record says recovering: writes through every member wait for the switch");
 
             // ...and this member's journal is sealed, so that no write can reach the backup unrecorded.
             // The keys journaled meanwhile go just before the switch.
@@ -207,7 +213,7 @@ internal sealed class RecoveryCoordinator(
 
             var rest = controller.SealJournalForFinalSwitch();
             taken.AddRange(rest);
-            await InvalidateNewAsync(primary, [.. held, .. complete, .. rest], invalidated, current, cancellationToken);
+            await InvalidateNewAsync(primary, [.. held, .. complete, .. rest], invalidated, current, steps, cancellationToken);
         }
         catch (Exception ex) when (ex is CacheBackendException or OperationCanceledException or PrimaryDirtyException or RecoveryClaimException)
         {
@@ -246,6 +252,7 @@ internal sealed class RecoveryCoordinator(
         var recoveredEvent = new FailoverEvent(events.NextId(), FailoverEventKind.Recovery, next.Epoch, trigger, state.Active.Id, primary.Id, reason, startedAt, null, time.GetElapsedTime(decided), true, null, invalidated.Count, !manual);
         Log.Recovered(logger, primary.Id, next.Epoch, invalidated.Count);
         events.Record(recoveredEvent);
+        steps.Report($"the primary '{primary.Id}' serves again at epoch {next.Epoch}; {invalidated.Count} journaled key(s) invalidated on it first");
 
         // Then the group: the primary serves this member already, and the others follow the record.
         var recovered = group.Propose(FailoverStatus.Recovered, next.Epoch, primary, null, reason, trigger, [], null);
@@ -272,7 +279,7 @@ internal sealed class RecoveryCoordinator(
     }
 
     /// <summary>Invalidates on the primary, in batches, the keys of <paramref name="keys"/> not invalidated yet (adding them to <paramref name="invalidated"/>).</summary>
-    private async Task InvalidateNewAsync(CacheService primary, List<string> keys, HashSet<string> invalidated, FailoverOptions current, CancellationToken cancellationToken)
+    private async Task InvalidateNewAsync(CacheService primary, List<string> keys, HashSet<string> invalidated, FailoverOptions current, RecoveryProgressSteps steps, CancellationToken cancellationToken)
     {
         var fresh = keys.Where(invalidated.Add).ToList();
         for (var i = 0; i < fresh.Count; i += current.InvalidationBatchSize)
@@ -288,6 +295,8 @@ internal sealed class RecoveryCoordinator(
                 invalidated.ExceptWith(fresh.Skip(i));
                 throw;
             }
+
+            steps.Report($"invalidated {invalidated.Count - fresh.Count + i + batch.Count} journaled key(s) on '{primary.Id}' so far (batch of {batch.Count})");
         }
     }
 
@@ -305,7 +314,7 @@ internal sealed class RecoveryCoordinator(
     /// <see cref="EngineTimings.RecoveryVerificationProbes"/> probes one after the other, the last
     /// of them a full serving check (a write and a delete), stopping at the first failure.
     /// </summary>
-    private async Task<IReadOnlyList<ProbeResult>> VerifyPrimaryAsync(CacheService primary, FailoverOptions current, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ProbeResult>> VerifyPrimaryAsync(CacheService primary, FailoverOptions current, RecoveryProgressSteps steps, CancellationToken cancellationToken)
     {
         var results = new List<ProbeResult>();
         var timeoutName = $"health_check_timeout_seconds = {current.HealthCheckTimeoutSeconds}";
@@ -316,6 +325,7 @@ internal sealed class RecoveryCoordinator(
                 ? await prober.VerifyCanServeAsync(primary, current.HealthCheckTimeout, timeoutName, cancellationToken)
                 : await prober.ProbeAsync(primary, current.HealthCheckTimeout, timeoutName, cancellationToken);
             results.Add(new ProbeResult(attempt, error is null, time.GetElapsedTime(started).TotalMilliseconds, error));
+            steps.Report($"verification probe {attempt} of {EngineTimings.RecoveryVerificationProbes} of the primary '{primary.Id}' {(error is null ? "passed" : "failed: " + error)}");
             if (error is not null)
             {
                 break;

@@ -52,9 +52,7 @@ public sealed class DrillTools(FailoverDrillRunner runner, DrillCoordinator coor
             throw new ToolArgumentException(string.Join("; ", problems) + ".");
         }
 
-        IProgress<DrillProgress>? drillProgress = progress is null
-            ? null
-            : new ProgressAdapter(progress);
+        IProgress<DrillProgress>? drillProgress = ProgressRelay.For(progress);
 
         if (mode == Simulate)
         {
@@ -97,11 +95,4 @@ public sealed class DrillTools(FailoverDrillRunner runner, DrillCoordinator coor
         report.StaleReads,
         report.Expected,
         report.Summary);
-
-    /// <summary>Forwards drill steps as MCP progress notifications (sent only to clients that asked with a progress token).</summary>
-    private sealed class ProgressAdapter(IProgress<ProgressNotificationValue> inner) : IProgress<DrillProgress>
-    {
-        public void Report(DrillProgress value) =>
-            inner.Report(new ProgressNotificationValue { Progress = value.Step, Total = value.TotalSteps, Message = value.Message });
-    }
 }

@@ -5,6 +5,7 @@ using CacheFailover.Mcp;
 using CacheFailover.Mcp.Audit;
 using CacheFailover.Mcp.Filters;
 using CacheFailover.Mcp.Tools.Results;
+using ModelContextProtocol;
 using ModelContextProtocol.Server;
 
 namespace CacheFailover.Mcp.Tools;
@@ -45,10 +46,13 @@ public sealed class FailoverControlTools(FailoverEngine engine)
     public async Task<RecoveryToolResult> TriggerManualRecovery(
         [Description("Why, in words; kept in the event history (up to 500 characters). Default 'manual recovery'."), StringLength(MaxReasonLength)] string? reason = null,
         [Description("When the primary is dirty, flush (empty) it before it serves again. Default false. Destroys every key on the primary.")] bool flush_dirty_primary = false,
+        IProgress<ProgressNotificationValue>? progress = null,
         CancellationToken cancellationToken = default)
     {
         CheckReason(reason, required: false);
-        var result = await engine.TriggerManualRecoveryAsync(reason?.Trim(), flush_dirty_primary, cancellationToken);
+
+        // A client that sent a progress token hears each step: probes, journals read, every invalidation batch, the switch.
+        var result = await engine.TriggerManualRecoveryAsync(reason?.Trim(), flush_dirty_primary, ProgressRelay.For(progress), cancellationToken);
         if (result.RefusalReason is { } refusal)
         {
             throw new ToolRefusedException(refusal);

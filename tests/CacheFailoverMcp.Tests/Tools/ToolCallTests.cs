@@ -4,6 +4,7 @@ using CacheFailover.Drills.Chaos;
 using CacheFailover.Engine;
 using CacheFailoverMcp.Configuration;
 using CacheFailover.Options;
+using CacheFailover.Testing;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 
@@ -419,6 +420,40 @@ public sealed class ToolCallTests
         // Notifications are delivered asynchronously; they are all sent before the result.
         Assert.NotEmpty(updates);
         Assert.All(updates, u => Assert.False(string.IsNullOrEmpty(u.Message)));
+    }
+
+    [Fact]
+    public async Task TriggerManualRecovery_WithAProgressToken_ReportsEachStepOfTheReconciliationInOrder()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.CallOkAsync("configure_cache_failover", """{"invalidation_batch_size":2}""");
+        await server.CallOkAsync("trigger_manual_failover", """{"reason":"progress test"}""");
+        for (var i = 0; i < 5; i++)
+        {
+            await server.CallOkAsync("cache_set", $$"""{"key":"k{{i}}","value":"v"}""");
+        }
+
+        var updates = new List<ProgressNotificationValue>();
+        var result = await server.CallAsync("trigger_manual_recovery", """{"reason":"progress test done"}""", new SynchronousProgress(updates));
+
+        Assert.True(result.IsError != true, TestServer.Text(result));
+        await RealTimePoll.UntilAsync(() => { lock (updates) { return updates.Any(u => u.Message!.Contains("serves again", StringComparison.Ordinal)); } }, TimeSpan.FromSeconds(10));
+        List<ProgressNotificationValue> seen;
+        lock (updates)
+        {
+            seen = [.. updates.OrderBy(u => u.Progress)];
+        }
+
+        var messages = seen.Select(u => u.Message!).ToList();
+        Assert.Equal(Enumerable.Range(1, seen.Count).Select(i => (float)i), seen.Select(u => u.Progress));
+        Assert.StartsWith("verification probe 1 of", messages[0], StringComparison.Ordinal);
+        Assert.Contains(messages, m => m.StartsWith("read the group's failback journals", StringComparison.Ordinal));
+        // Five keys in batches of two: three batches, the last one after the group's record said "recovering".
+        var batches = messages.Where(m => m.StartsWith("invalidated ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, batches.Count);
+        Assert.StartsWith("invalidated 5 journaled key(s)", batches[^1], StringComparison.Ordinal);
+        Assert.True(messages.FindIndex(m => m.Contains("says recovering", StringComparison.Ordinal)) < messages.IndexOf(batches[^1]));
+        Assert.Equal("the primary 'primary' serves again at epoch 2; 5 journaled key(s) invalidated on it first", messages[^1]);
     }
 
     [Fact]
