@@ -327,7 +327,7 @@ function renderGroup(g) {
     : 'No member has recorded a decision yet. This member: ' + g.member_id + '.';
   const body = document.querySelector('#members tbody');
   body.replaceChildren(...g.members.map((m) => row([
-    m.member_id + (m.is_this_member ? ' (this page)' : ''),
+    m.member_id + (m.is_this_member ? ' (this server)' : ''),
     m.host,
     String(m.pid),
     m.carries_traffic ? 'yes' : 'control only',
