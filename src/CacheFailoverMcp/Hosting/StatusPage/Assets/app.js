@@ -191,7 +191,8 @@ function renderServices(s) {
     text('span', x.health, 'badge ' + x.health),
     x.endpoint,
     text('span', num(x.probe_latency_ms, 3)),
-    text('span', num(x.avg_response_ms, 3)),
+    // With neither operations nor a probe since the last switch there is no figure (the field reads 0).
+    text('span', x.success_rate === null && x.probe_latency_ms === null ? '–' : num(x.avg_response_ms, 3)),
     x.success_rate === null ? '–' : (x.success_rate * 100).toFixed(1) + ' %',
     x.last_error ? x.last_error + (x.last_error_at ? ' (' + time(x.last_error_at) + ')' : '') : '',
   ], x.is_active ? 'active' : '')));
@@ -263,10 +264,20 @@ function renderChart(history, generatedAt) {
 
   history.services.forEach((series, i) => {
     const color = COLORS[i % COLORS.length];
-    const points = series.points.filter((p) => p.latency_ms !== null && new Date(p.at).getTime() >= start);
-    if (points.length) {
-      root.appendChild(svg('polyline', { class: 'series', stroke: color, points: points.map((p) => x(p.at).toFixed(1) + ',' + y(p.latency_ms).toFixed(1)).join(' ') }));
-      const last = points[points.length - 1];
+    // A sample without a latency (no probe answered since start or since a switch) breaks the line:
+    // a gap, not a line drawn across what was not measured.
+    const segments = [[]];
+    for (const p of series.points.filter((p) => new Date(p.at).getTime() >= start)) {
+      if (p.latency_ms === null) {
+        segments.push([]);
+      } else {
+        segments[segments.length - 1].push(p);
+      }
+    }
+
+    for (const segment of segments.filter((s) => s.length)) {
+      root.appendChild(svg('polyline', { class: 'series', stroke: color, points: segment.map((p) => x(p.at).toFixed(1) + ',' + y(p.latency_ms).toFixed(1)).join(' ') }));
+      const last = segment[segment.length - 1];
       root.appendChild(svg('circle', { cx: x(last.at), cy: y(last.latency_ms), r: 3, fill: color }));
     }
 
@@ -306,7 +317,7 @@ function renderTimeline(events) {
     li.appendChild(text('strong', e.kind + (e.success ? '' : ' (failed)') + ' ' + target));
     const details = [
       'epoch ' + e.epoch,
-      e.trigger + (e.automatic ? ', automatic' : ', manual'),
+      'trigger ' + e.trigger + (e.automatic ? ' (automatic)' : ' (by an operator)'),
       e.detection_ms === null ? null : 'detected in ' + num(e.detection_ms, 1) + ' ms',
       'switched in ' + num(e.duration_ms, 1) + ' ms',
       e.kind === 'recovery' ? e.reconciled_keys + ' keys reconciled' : null,
