@@ -4,6 +4,7 @@ using CacheFailover.Options;
 using CacheFailover.Services;
 using CacheFailover.Testing;
 using CacheFailoverMcp.Hosting.StatusPage;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace CacheFailoverMcp.Tests.Hosting.StatusPage;
@@ -32,7 +33,7 @@ public sealed class StatusSamplerTests : IAsyncLifetime
     {
         var options = new StatusPageOptions { SampleInterval = TimeSpan.FromSeconds(5), Window = TimeSpan.FromSeconds(30) };
         var history = new ServiceSampleHistory(options.Capacity);
-        using var sampler = new StatusSampler(_engine, history, options);
+        using var sampler = new StatusSampler(_engine, history, options, NullLogger<StatusSampler>.Instance);
 
         await sampler.StartAsync(CancellationToken.None);
         Assert.True(await RealTimePoll.UntilAsync(() => Count(history, "primary") == 1, Limit), "no sample at start");
@@ -61,7 +62,7 @@ public sealed class StatusSamplerTests : IAsyncLifetime
     public async Task Record_AfterFailoverAndUnregister_FollowsTheServingServiceAndDropsRemovedServices()
     {
         var history = new ServiceSampleHistory(10);
-        var sampler = new StatusSampler(_engine, history, new StatusPageOptions());
+        var sampler = new StatusSampler(_engine, history, new StatusPageOptions(), NullLogger<StatusSampler>.Instance);
         await _engine.RunHealthChecksAsync();
 
         sampler.SampleNow();
