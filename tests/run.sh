@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test of the solution on a fresh machine: installs what the tests need when it is
-# missing (redis-server from Debian's packages), then `dotnet test CacheFailoverMcp.sln`, and ends
-# with one line "N passed, N failed[, N skipped]". Exits non-zero when a test fails or none ran.
+# missing (redis-server, and chromium for the status page's browser test, from Debian's packages),
+# then `dotnet test CacheFailoverMcp.sln`, and ends with one line "N passed, N failed[, N skipped]".
+# Exits non-zero when a test fails or none ran.
 # Extra arguments go to `dotnet test` (e.g. --filter ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash tests/require-redis.sh
+bash tests/require-chromium.sh
 
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT

@@ -1,5 +1,6 @@
 using CacheFailover.Engine;
 using CacheFailoverMcp.Configuration;
+using CacheFailoverMcp.Hosting.StatusPage;
 using CacheFailover.Mcp.Filters;
 using CacheFailover.Mcp.Tools.Results;
 using Microsoft.AspNetCore.Builder;
@@ -63,6 +64,7 @@ public sealed partial class McpHost
             // No request body is larger than the largest MCP message (McpPostGateMiddleware answers 413 first where it can).
             web.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MessageLimits.MaxMessageBytes);
             RespFrontDoorHosting.Add(web, settings);
+            web.Services.AddStatusPage();
             host = new McpHost(settings, null, web);
             web.Logging.ClearProviders();
         }
@@ -164,6 +166,7 @@ public sealed partial class McpHost
     {
         app.UseHostFiltering();
         app.UseMiddleware<OriginCheckMiddleware>(settings.AllowedOrigins);
+        app.UseStatusPageShell(); // holds no data, so before the token check: a browser navigating cannot send one
         if (settings.AuthToken is { } token)
         {
             app.UseMiddleware<BearerTokenMiddleware>(token);
@@ -192,6 +195,7 @@ public sealed partial class McpHost
             var body = new HealthzResult("ok", engine.Status.ToWireName(), engine.Epoch, engine.ActiveServiceId);
             return context.Response.WriteAsJsonAsync(body, ToolJsonContext.Default.HealthzResult, cancellationToken: context.RequestAborted);
         }));
+        app.MapStatusJson();
         app.MapMcp(McpPath);
     }
 }
