@@ -1,24 +1,22 @@
 using CacheFailover.Engine;
 using CacheFailover.Mcp;
-using CacheFailover.Mcp.Audit;
-using CacheFailover.Mcp.Tools;
 
 namespace CacheFailoverMcp.Hosting.StatusPage;
 
 /// <summary>
-/// Builds <see cref="StatusPageResult"/> through the status tools themselves, so that the page can
-/// never show the engine differently from what an MCP client is told.
+/// Builds <see cref="StatusPageResult"/> from the reports the status tools and resources return
+/// (<see cref="FailoverReports"/>), so that the page can never show the engine differently from
+/// what an MCP client is told.
 /// </summary>
-public sealed class StatusPageReport(FailoverEngine engine, CacheFailoverMcpOptions toolOptions, AuditTrail audit, DrillCoordinator drills, IServiceProvider services, ServiceSampleHistory history, StatusPageOptions options)
+public sealed class StatusPageReport(FailoverEngine engine, FailoverReports reports, ServiceSampleHistory history, StatusPageOptions options)
 {
     /// <summary>Events the timeline shows, newest first.</summary>
     public const int EventLimit = 50;
 
     public async Task<StatusPageResult> BuildAsync(CancellationToken cancellationToken)
     {
-        var tools = new StatusTools(engine, toolOptions, audit, drills, services);
-        var status = await tools.GetCacheFailoverStatus(cancellationToken);
-        var events = tools.GetFailoverEvents(limit: EventLimit).Events;
+        var status = await reports.StatusAsync(cancellationToken);
+        var events = reports.Events(EventLimit).Events;
 
         // In the status's service order, so the chart's legend matches the table.
         var series = history.Snapshot();
