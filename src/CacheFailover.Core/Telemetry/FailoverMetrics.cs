@@ -8,7 +8,7 @@ namespace CacheFailover.Telemetry;
 /// </summary>
 internal sealed class FailoverMetrics : IDisposable
 {
-    public const string MeterName = "CacheFailover";
+    public const string MeterName = CacheFailoverTelemetry.MeterName;
 
     private readonly Meter _meter;
     private readonly Counter<long> _operations;

@@ -1,7 +1,5 @@
-using CacheFailover.Engine;
 using CacheFailoverMcp.Configuration;
 using CacheFailover.Mcp.Filters;
-using CacheFailover.Mcp.Tools.Results;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.Hosting;
@@ -87,6 +85,7 @@ public sealed partial class McpHost
         }
 
         host.Services.AddSerilog(logger, dispose: false);
+        HostTelemetry.Add(host.Services, host._generic?.Configuration ?? host._web!.Configuration, settings);
         return host;
     }
 
@@ -186,12 +185,8 @@ public sealed partial class McpHost
         }
 
         app.UseRouting();
-        app.MapGet(HealthPath, (RequestDelegate)(context =>
-        {
-            var engine = context.RequestServices.GetRequiredService<FailoverEngine>();
-            var body = new HealthzResult("ok", engine.Status.ToWireName(), engine.Epoch, engine.ActiveServiceId);
-            return context.Response.WriteAsJsonAsync(body, ToolJsonContext.Default.HealthzResult, cancellationToken: context.RequestAborted);
-        }));
+        HealthEndpoint.Map(app);
+        MetricsEndpoint.Map(app);
         app.MapMcp(McpPath);
     }
 }
