@@ -63,7 +63,9 @@ public static class HostTelemetry
 
                 if (settings.Transport == McpTransportKind.Http)
                 {
-                    metrics.AddPrometheusExporter();
+                    // No cached answer (the exporter's default keeps one for 300 ms): a scrape right
+                    // after a failover shows it, and Prometheus scrapes seconds apart anyway.
+                    metrics.AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0);
                 }
             });
     }

@@ -44,6 +44,11 @@ public sealed class MetricsProcessTests
         Assert.Equal(3, after.Sum("cachefailover_operations_total", ("service_id", "primary")));
         Assert.Equal(2, after.Sum("cachefailover_operations_total", ("service_id", "backup-1"), ("outcome", "success")));
         Assert.Equal(5, after.Sum("cachefailover_operation_duration_seconds_count"));
+        Assert.Equal(5, after.Sum("cachefailover_operation_duration_seconds_bucket", ("le", "+Inf")));
+        // The engine's bucket advice (100 µs to 10 s), not the collectors' millisecond-sized default.
+        Assert.Equal(
+            ["0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf"],
+            after.Find("cachefailover_operation_duration_seconds_bucket", ("service_id", "primary"), ("operation", "set")).Select(s => s.Label("le")));
         Assert.True(after.Sum("cachefailover_health_checks_total", ("service_id", "primary"), ("outcome", "success")) >= 1);
         Assert.Equal(1, after.Sum("cachefailover_journal_size"));
     }
