@@ -8,7 +8,7 @@ namespace CacheFailover.Telemetry;
 /// </summary>
 internal sealed class FailoverMetrics : IDisposable
 {
-    public const string MeterName = "CacheFailover";
+    public const string MeterName = CacheFailoverTelemetry.MeterName;
 
     private readonly Meter _meter;
     private readonly Counter<long> _operations;
@@ -19,11 +19,20 @@ internal sealed class FailoverMetrics : IDisposable
     private readonly Counter<long> _healthChecks;
     private readonly Counter<long> _invalidatedKeys;
 
+    /// <summary>
+    /// Bucket bounds for operation durations, from 100 µs to 10 s: a cache answers in well under a
+    /// millisecond, while the collectors' default bounds (0, 5, 10, … 10000) suit milliseconds and would
+    /// put every operation in the first bucket.
+    /// </summary>
+    internal static readonly IReadOnlyList<double> DurationBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+    private static readonly InstrumentAdvice<double> DurationAdvice = new() { HistogramBucketBoundaries = DurationBuckets };
+
     public FailoverMetrics(IMeterFactory? meterFactory, Func<int> journalSize)
     {
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _operations = _meter.CreateCounter<long>("cachefailover.operations", "{operation}", "Operations through the engine, per service and outcome.");
-        _operationDuration = _meter.CreateHistogram<double>("cachefailover.operation.duration", "s", "Duration of each attempt of an operation on a service.");
+        _operationDuration = _meter.CreateHistogram<double>("cachefailover.operation.duration", "s", "Duration of each attempt of an operation on a service.", tags: null, advice: DurationAdvice);
         _retries = _meter.CreateCounter<long>("cachefailover.operation.retries", "{retry}", "Attempts beyond the first.");
         _failovers = _meter.CreateCounter<long>("cachefailover.failovers", "{failover}", "Failovers, per trigger and success.");
         _recoveries = _meter.CreateCounter<long>("cachefailover.recoveries", "{recovery}", "Recoveries to the primary, per success.");

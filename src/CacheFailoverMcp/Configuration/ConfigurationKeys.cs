@@ -21,6 +21,8 @@ public static class ConfigurationKeys
     public const string Resp = Section + ":Resp";
     public const string RespPassword = Section + ":RespPassword";
     public const string RespPasswordFile = Section + ":RespPasswordFile";
+    public const string OtlpEndpoint = Section + ":OtlpEndpoint";
+    public const string LogFile = Section + ":LogFile";
 
     /// <summary>ASP.NET Core's own key, kept at the root so the usual documentation applies.</summary>
     public const string AllowedHosts = "AllowedHosts";
@@ -46,6 +48,8 @@ public static class EnvironmentShortcuts
     public const string RespPassword = "CACHEFAILOVER_RESP_PASSWORD";
     public const string RespPasswordFile = "CACHEFAILOVER_RESP_PASSWORD_FILE";
     public const string AuditCapacity = "CACHEFAILOVER_AUDIT_CAPACITY";
+    public const string OtlpEndpoint = "CACHEFAILOVER_OTLP_ENDPOINT";
+    public const string LogFile = "CACHEFAILOVER_LOG_FILE";
 
     /// <summary>Shortcut → configuration key, for the scalar ones (backups need splitting); from <see cref="HostOptionCatalog"/>.</summary>
     public static IReadOnlyDictionary<string, string> Scalars { get; } = HostOptionCatalog.All

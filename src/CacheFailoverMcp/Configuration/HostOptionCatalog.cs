@@ -91,6 +91,7 @@ public static class HostOptionCatalog
     private const string Transport = "Transport";
     private const string Logging = "Logging and limits";
     private const string FrontDoor = "Redis-protocol front door";
+    private const string Monitoring = "Monitoring";
 
     /// <summary>Every host option, in the order <c>--help</c> lists them.</summary>
     public static IReadOnlyList<HostOption> All { get; } =
@@ -131,7 +132,7 @@ public static class HostOptionCatalog
         {
             Flag = "--transport", ConfigurationKey = ConfigurationKeys.Transport, Environment = EnvironmentShortcuts.Transport,
             ValueName = "stdio|http", Default = "stdio", Choices = ["stdio", "http"], Group = Transport,
-            Meaning = "stdio: JSON-RPC on stdin/stdout, logs on stderr; http: MCP Streamable HTTP at /mcp and /healthz (no auth).",
+            Meaning = "stdio: JSON-RPC on stdin/stdout, logs on stderr; http: MCP Streamable HTTP at /mcp, Prometheus metrics at /metrics (same token as /mcp) and /healthz (no auth).",
         },
         new()
         {
@@ -191,7 +192,13 @@ public static class HostOptionCatalog
         {
             Flag = "--log-level", ConfigurationKey = ConfigurationKeys.LogLevel, Environment = EnvironmentShortcuts.LogLevel,
             ValueName = "level", Default = "information", Choices = ["verbose", "debug", "information", "warning", "error", "fatal"], Group = Logging,
-            Meaning = "The lowest level written to stderr.",
+            Meaning = "The lowest level written to stderr (and to --log-file).",
+        },
+        new()
+        {
+            Flag = "--log-file", ConfigurationKey = ConfigurationKeys.LogFile, Environment = EnvironmentShortcuts.LogFile,
+            ValueName = "path", Format = HostOptionFormat.FilePath, DefaultNote = "none: stderr only", Group = Logging,
+            Meaning = "Also write the log to this file, rolled daily and at 10 MB, 7 files kept (PATH becomes PATH-without-extension + date + extension); stderr keeps every line too.",
         },
         new()
         {
@@ -199,6 +206,12 @@ public static class HostOptionCatalog
             ValueName = "n", Format = HostOptionFormat.Number, Default = HostSettings.DefaultAuditCapacity.ToString(CultureInfo.InvariantCulture),
             Range = (HostSettings.MinAuditCapacity, HostSettings.MaxAuditCapacity), Group = Logging,
             Meaning = "Mutating-tool calls kept in the in-memory audit trail.",
+        },
+        new()
+        {
+            Flag = "--otlp-endpoint", ConfigurationKey = ConfigurationKeys.OtlpEndpoint, Environment = EnvironmentShortcuts.OtlpEndpoint,
+            ValueName = "url", DefaultNote = "off, unless an OTEL_EXPORTER_OTLP_* variable is set", Group = Monitoring,
+            Meaning = "Export the CacheFailover metrics over OTLP to this collector (http://HOST:PORT or https://…; same meaning as OTEL_EXPORTER_OTLP_ENDPOINT, which it overrides). The protocol, headers and interval come from the standard OTEL_EXPORTER_OTLP_* and OTEL_METRIC_EXPORT_INTERVAL variables.",
         },
     ];
 

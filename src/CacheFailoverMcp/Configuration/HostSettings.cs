@@ -90,6 +90,21 @@ public sealed record HostSettings
     /// <summary>Mutating-tool calls kept in the in-memory audit trail.</summary>
     public int AuditCapacity { get; init; } = DefaultAuditCapacity;
 
+    /// <summary>Where to export metrics over OTLP (<c>--otlp-endpoint</c>); null leaves it to the <c>OTEL_EXPORTER_OTLP_*</c> variables.</summary>
+    public Uri? OtlpEndpoint { get; init; }
+
+    /// <summary>The process's <c>OTEL_*</c> variables, handed to the OpenTelemetry SDK (whose hosts here read no environment of their own).</summary>
+    public IReadOnlyDictionary<string, string> OpenTelemetryEnvironment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>True when metrics go out over OTLP: the option, or any <c>OTEL_EXPORTER_OTLP_*</c> variable, is set.</summary>
+    public bool ExportsOtlp => OtlpEndpoint is not null || OpenTelemetryEnvironment.Keys.Any(k => k.StartsWith(OtlpVariablePrefix, StringComparison.Ordinal));
+
+    /// <summary>The prefix of the standard variables that configure (and here, switch on) the OTLP exporter.</summary>
+    public const string OtlpVariablePrefix = "OTEL_EXPORTER_OTLP_";
+
+    /// <summary>The log file (<c>--log-file</c>), as a full path; null when logs go to stderr only.</summary>
+    public string? LogFile { get; init; }
+
     /// <summary>The id of the backup at <paramref name="index"/> (0-based): <c>backup-1</c>, <c>backup-2</c>, ...</summary>
     public static string BackupServiceId(int index) => CacheFailoverSettings.BackupServiceId(index);
 

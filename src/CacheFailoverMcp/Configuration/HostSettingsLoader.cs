@@ -125,6 +125,11 @@ public static class HostSettingsLoader
             LegacySse = legacySse,
             Failover = CacheFailoverSectionReader.ReadFailoverOptions(configuration.GetSection(ConfigurationKeys.Failover), ConfigurationKeys.Failover, problems),
             LogLevel = ReadLogLevel(configuration[ConfigurationKeys.LogLevel], problems),
+            LogFile = LogFileCheck.Read(NonEmpty(configuration[ConfigurationKeys.LogFile]), problems),
+            OtlpEndpoint = ReadOtlpEndpoint(NonEmpty(configuration[ConfigurationKeys.OtlpEndpoint]), problems),
+            OpenTelemetryEnvironment = environment
+                .Where(pair => pair.Key.StartsWith("OTEL_", StringComparison.Ordinal) && pair.Value.Length > 0)
+                .ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.Ordinal),
             AuditCapacity = ReadInt(configuration, ConfigurationKeys.AuditCapacity, "--audit-capacity", HostSettings.DefaultAuditCapacity, HostSettings.MinAuditCapacity, HostSettings.MaxAuditCapacity, problems),
             AllowLiveDrills = ReadBool(configuration, ConfigurationKeys.AllowLiveDrills, "--allow-live-drills", problems),
             Group = CacheFailoverSectionReader.ReadGroup(NonEmpty(configuration[ConfigurationKeys.Group]), "--group", problems),
@@ -290,6 +295,23 @@ public static class HostSettingsLoader
         }
 
         return origins;
+    }
+
+    /// <summary>An OTLP collector's address: absolute http or https, no user name or password in it (headers carry credentials).</summary>
+    private static Uri? ReadOtlpEndpoint(string? text, List<string> problems)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && url.UserInfo.Length == 0 && url.Query.Length == 0)
+        {
+            return url;
+        }
+
+        problems.Add($"--otlp-endpoint '{SafeEcho.Url(text)}' is not a collector address: use http://HOST:PORT or https://HOST:PORT (e.g. http://127.0.0.1:4318 with OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf, or :4317 for grpc), with no user, password or query; send credentials in OTEL_EXPORTER_OTLP_HEADERS.");
+        return null;
     }
 
     private static LogEventLevel ReadLogLevel(string? text, List<string> problems)

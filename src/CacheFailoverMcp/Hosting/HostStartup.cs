@@ -53,7 +53,7 @@ public sealed class HostStartup
         }
 
         var problems = new List<string>(loaded.Problems);
-        var logger = StderrLogging.CreateLogger(loaded.Settings.LogLevel);
+        var logger = StderrLogging.CreateLogger(loaded.Settings.LogLevel, loaded.Settings.LogFile);
 #pragma warning disable CA2000 // The logger factory only wraps the logger, which the host disposes.
         var loggerFactory = new SerilogLoggerFactory(logger);
 #pragma warning restore CA2000

@@ -1,8 +1,6 @@
-using CacheFailover.Engine;
 using CacheFailoverMcp.Configuration;
 using CacheFailoverMcp.Hosting.StatusPage;
 using CacheFailover.Mcp.Filters;
-using CacheFailover.Mcp.Tools.Results;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.Hosting;
@@ -89,6 +87,7 @@ public sealed partial class McpHost
         }
 
         host.Services.AddSerilog(logger, dispose: false);
+        HostTelemetry.Add(host.Services, host._generic?.Configuration ?? host._web!.Configuration, settings);
         return host;
     }
 
@@ -189,12 +188,8 @@ public sealed partial class McpHost
         }
 
         app.UseRouting();
-        app.MapGet(HealthPath, (RequestDelegate)(context =>
-        {
-            var engine = context.RequestServices.GetRequiredService<FailoverEngine>();
-            var body = new HealthzResult("ok", engine.Status.ToWireName(), engine.Epoch, engine.ActiveServiceId);
-            return context.Response.WriteAsJsonAsync(body, ToolJsonContext.Default.HealthzResult, cancellationToken: context.RequestAborted);
-        }));
+        HealthEndpoint.Map(app);
+        MetricsEndpoint.Map(app);
         app.MapStatusJson();
         app.MapMcp(McpPath);
     }

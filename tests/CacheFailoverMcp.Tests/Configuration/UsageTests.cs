@@ -50,7 +50,7 @@ public sealed class UsageTests
     public void Text_TransportAndAuditCapacity_ReadTheirChoicesAndRangeFromTheCatalog()
     {
         Assert.Contains(
-            "  --transport <stdio|http>           env CACHEFAILOVER_TRANSPORT\n      stdio: JSON-RPC on stdin/stdout, logs on stderr; http: MCP Streamable HTTP at /mcp and /healthz (no auth). One of stdio, http; default stdio.\n",
+            "  --transport <stdio|http>           env CACHEFAILOVER_TRANSPORT\n      stdio: JSON-RPC on stdin/stdout, logs on stderr; http: MCP Streamable HTTP at /mcp, Prometheus metrics at /metrics (same token as /mcp) and /healthz (no auth). One of stdio, http; default stdio.\n",
             Usage.Text,
             StringComparison.Ordinal);
         Assert.Contains("Mutating-tool calls kept in the in-memory audit trail. 1 to 100000; default 1000.\n", Usage.Text, StringComparison.Ordinal);

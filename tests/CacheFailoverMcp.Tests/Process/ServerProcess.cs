@@ -103,7 +103,10 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public static ServerProcess Start(params string[] arguments)
+    public static ServerProcess Start(params string[] arguments) => StartWithEnvironment(new Dictionary<string, string>(), arguments);
+
+    /// <summary>Starts it with <paramref name="environment"/> added to the (cleaned) environment.</summary>
+    public static ServerProcess StartWithEnvironment(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var info = new ProcessStartInfo(ServerExecutable.Command)
         {
@@ -121,6 +124,17 @@ internal sealed class ServerProcess : IAsyncDisposable
         foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("CACHEFAILOVER", StringComparison.OrdinalIgnoreCase)).ToList())
         {
             info.Environment.Remove(key);
+        }
+
+        // Nor may the machine's OpenTelemetry settings (they switch the OTLP exporter on).
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("OTEL_", StringComparison.Ordinal)).ToList())
+        {
+            info.Environment.Remove(key);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
         }
 
         var process = new System.Diagnostics.Process { StartInfo = info };

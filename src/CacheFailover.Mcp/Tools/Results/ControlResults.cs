@@ -45,5 +45,15 @@ public sealed record DrillTimelineItem(
     [property: Description("Milliseconds from the drill's start (virtual milliseconds in simulate mode).")] double TMs,
     string Event);
 
-/// <summary>Body of <c>/healthz</c>.</summary>
-public sealed record HealthzResult(string Status, string EngineStatus, long Epoch, string ActiveServiceId);
+/// <summary>Body of <c>/healthz</c>: ok, degraded or down, why, and who serves (endpoint redacted).</summary>
+public sealed record HealthzResult(
+    [property: Description("ok (the primary serves and every service is healthy), degraded (failed over, a switch in progress, or a service not healthy) or down (nothing can serve).")] string Status,
+    string EngineStatus,
+    long Epoch,
+    string ActiveServiceId,
+    [property: Description("Where the serving service is, with passwords and tokens replaced by ***.")] string ServingEndpoint,
+    [property: Description("Why the status is not ok; empty when it is.")] IReadOnlyList<string> Reasons,
+    IReadOnlyList<HealthzServiceResult> Services);
+
+/// <summary>One service in the <c>/healthz</c> body (no endpoint: only the serving one is shown).</summary>
+public sealed record HealthzServiceResult(string ServiceId, string Role, string Health);
