@@ -130,7 +130,9 @@ internal sealed class ProbeLoop(
         service.Health.MarkConnectionDown(e.Message ?? "connection lost");
         var current = options.Current;
         var state = controller.Current;
-        if (!current.EnableFailover || state.Active != service || (!service.IsPrimary && !current.CascadeFailoverEnabled))
+        // A service with its own failover (Sentinel) is expected to lose a connection while it
+        // promotes a replica; the probes decide whether it stays down.
+        if (!current.EnableFailover || state.Active != service || (!service.IsPrimary && !current.CascadeFailoverEnabled) || !service.MayFailOverFrom(current))
         {
             return;
         }
@@ -169,7 +171,7 @@ internal sealed class ProbeLoop(
         if (current.EnableFailover && state.Status is FailoverStatus.Active or FailoverStatus.FailedOver or FailoverStatus.Recovered)
         {
             var health = active.Health.Evaluate(current);
-            if (health == ServiceHealth.Unhealthy && (active.IsPrimary || current.CascadeFailoverEnabled))
+            if (health == ServiceHealth.Unhealthy && (active.IsPrimary || current.CascadeFailoverEnabled) && active.MayFailOverFrom(current))
             {
                 var trigger = active.IsPrimary ? FailoverTrigger.HealthCheckFailure : FailoverTrigger.CascadeFailure;
                 var snapshot = active.Health.Snapshot(current);
