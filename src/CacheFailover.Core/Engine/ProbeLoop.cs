@@ -171,11 +171,13 @@ internal sealed class ProbeLoop(
         if (current.EnableFailover && state.Status is FailoverStatus.Active or FailoverStatus.FailedOver or FailoverStatus.Recovered)
         {
             var health = active.Health.Evaluate(current);
-            if (health == ServiceHealth.Unhealthy && (active.IsPrimary || current.CascadeFailoverEnabled) && active.MayFailOverFrom(current))
+            if (health == ServiceHealth.Unhealthy && (active.IsPrimary || current.CascadeFailoverEnabled))
             {
-                var trigger = active.IsPrimary ? FailoverTrigger.HealthCheckFailure : FailoverTrigger.CascadeFailure;
-                var snapshot = active.Health.Snapshot(current);
-                await failover.FailOverAsync(trigger, $"'{active.Id}' failed {snapshot.ConsecutiveFailures} consecutive check(s): {snapshot.LastError}", state.Epoch, active, target: null, automatic: true);
+                // Unless its own failover (Sentinel) may still bring it back: the next rounds decide.
+                if (active.MayFailOverFrom(current))
+                {
+                    await FailOverFromUnhealthyAsync(active, state.Epoch, current);
+                }
             }
             else
             {
@@ -185,5 +187,12 @@ internal sealed class ProbeLoop(
 
         await recovery.TryTakeOverAsync(cancellationToken);
         await recovery.TryAutoRecoverAsync(cancellationToken);
+    }
+
+    private async Task FailOverFromUnhealthyAsync(CacheService active, long epoch, FailoverOptions current)
+    {
+        var trigger = active.IsPrimary ? FailoverTrigger.HealthCheckFailure : FailoverTrigger.CascadeFailure;
+        var snapshot = active.Health.Snapshot(current);
+        await failover.FailOverAsync(trigger, $"'{active.Id}' failed {snapshot.ConsecutiveFailures} consecutive check(s): {snapshot.LastError}", epoch, active, target: null, automatic: true);
     }
 }
