@@ -59,6 +59,8 @@ internal sealed class SimulatedLatencyBackend(ICacheBackend inner, TimeProvider 
 
     public BackendConnectionEventArgs? LastConnectionChange => inner.LastConnectionChange;
 
+    public bool HasOwnFailover => inner.HasOwnFailover;
+
     public async ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
         await RoundTripAsync(cancellationToken);

@@ -11,8 +11,8 @@ public sealed partial class RedisCacheBackend
         /// <summary>Keys per UNLINK: large enough to amortise round trips, small enough not to stall the server.</summary>
         public const int BatchSize = 1000;
 
-        /// <summary>Batches pipelined at once.</summary>
-        public const int MaxInFlight = 8;
+        /// <summary>Keys pipelined at once: 8 full batches, or, on a cluster, many small per-slot batches (100k keys over 16,384 slots are about 6 per slot).</summary>
+        public const int MaxKeysInFlight = 8 * BatchSize;
 
         private int _applied;
 
@@ -21,14 +21,17 @@ public sealed partial class RedisCacheBackend
 
         public async Task<long> RunAsync(IDatabase database)
         {
-            var inFlight = new Queue<Task<long>>(MaxInFlight);
+            var inFlight = new Queue<(Task<long> Batch, int Keys)>();
+            var keysInFlight = 0;
             long removed = 0;
             Exception? failure = null;
             foreach (var batch in Batches(database.Multiplexer))
             {
-                if (inFlight.Count == MaxInFlight)
+                while (inFlight.Count > 0 && keysInFlight + batch.Length > MaxKeysInFlight && failure is null)
                 {
-                    (removed, failure) = await Complete(inFlight.Dequeue(), removed, failure).ConfigureAwait(false);
+                    var (oldest, keys) = inFlight.Dequeue();
+                    keysInFlight -= keys;
+                    (removed, failure) = await Complete(oldest, removed, failure).ConfigureAwait(false);
                 }
 
                 if (failure is not null)
@@ -36,12 +39,13 @@ public sealed partial class RedisCacheBackend
                     break;
                 }
 
-                inFlight.Enqueue(database.KeyDeleteAsync(batch));
+                inFlight.Enqueue((database.KeyDeleteAsync(batch), batch.Length));
+                keysInFlight += batch.Length;
             }
 
             while (inFlight.Count > 0)
             {
-                (removed, failure) = await Complete(inFlight.Dequeue(), removed, failure).ConfigureAwait(false);
+                (removed, failure) = await Complete(inFlight.Dequeue().Batch, removed, failure).ConfigureAwait(false);
             }
 
             if (failure is not null)

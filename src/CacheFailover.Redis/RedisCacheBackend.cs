@@ -91,6 +91,10 @@ public sealed partial class RedisCacheBackend : ICacheBackend
     /// <inheritdoc />
     public BackendConnectionEventArgs? LastConnectionChange => Volatile.Read(ref _lastConnectionChange);
 
+    /// <inheritdoc />
+    /// <remarks>True for a Sentinel-managed service (<c>serviceName=…</c>): the sentinels promote a replica and the multiplexer follows them to it.</remarks>
+    public bool HasOwnFailover => _connection.ServiceName is not null;
+
     /// <summary>Parses <paramref name="connection"/> and creates the backend; see the constructor.</summary>
     public static RedisCacheBackend Create(string serviceId, string connection, RedisBackendOptions? options = null, TimeProvider? timeProvider = null, ILogger? logger = null)
         => new(serviceId, RedisConnectionString.Parse(connection), options, timeProvider, logger);

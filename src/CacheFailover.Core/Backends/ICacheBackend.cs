@@ -28,6 +28,15 @@ public interface ICacheBackend : IAsyncDisposable
     /// </summary>
     BackendConnectionEventArgs? LastConnectionChange { get; }
 
+    /// <summary>
+    /// True when the service replaces a failed server by itself (a Sentinel-managed primary: the
+    /// sentinels promote a replica and the client follows). The engine then gives that failover
+    /// time: a failed operation or a dropped connection does not move traffic to a backup; only
+    /// <c>failure_threshold</c> failed probes in a row do, about
+    /// <c>failure_threshold × health_check_interval_seconds</c> of the service being down.
+    /// </summary>
+    bool HasOwnFailover => false;
+
     /// <summary>Reads a value; <c>null</c> when the key does not exist.</summary>
     ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default);
 

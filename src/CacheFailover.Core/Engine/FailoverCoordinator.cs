@@ -79,13 +79,15 @@ internal sealed class FailoverCoordinator(
     /// Decides what a failed attempt means. Connection failures of the serving service fail over at
     /// once; so does a missed deadline, unless the service answered another operation after this one
     /// was sent (then it is loaded, not hung, and the operation is retried on it); other failures
-    /// fail over once <c>failure_threshold</c> is reached. Returns a reason when no service can take
+    /// fail over once <c>failure_threshold</c> is reached. A service with its own failover (Sentinel)
+    /// is given the time for it: none of its failures fails over until its probes say it stays down
+    /// (<see cref="CacheService.MayFailOverFrom"/>). Returns a reason when no service can take
     /// the operation (the caller stops at once), else null.
     /// </summary>
     public async ValueTask<string?> ReactToFailureAsync(CacheService service, ServingState state, CacheBackendException ex, long attemptStarted)
     {
         var current = options.Current;
-        if (!current.EnableFailover || service != state.Active)
+        if (!current.EnableFailover || service != state.Active || !service.MayFailOverFrom(current))
         {
             return null;
         }

@@ -130,7 +130,9 @@ internal sealed class ProbeLoop(
         service.Health.MarkConnectionDown(e.Message ?? "connection lost");
         var current = options.Current;
         var state = controller.Current;
-        if (!current.EnableFailover || state.Active != service || (!service.IsPrimary && !current.CascadeFailoverEnabled))
+        // A service with its own failover (Sentinel) is expected to lose a connection while it
+        // promotes a replica; the probes decide whether it stays down.
+        if (!current.EnableFailover || state.Active != service || (!service.IsPrimary && !current.CascadeFailoverEnabled) || !service.MayFailOverFrom(current))
         {
             return;
         }
@@ -171,9 +173,11 @@ internal sealed class ProbeLoop(
             var health = active.Health.Evaluate(current);
             if (health == ServiceHealth.Unhealthy && (active.IsPrimary || current.CascadeFailoverEnabled))
             {
-                var trigger = active.IsPrimary ? FailoverTrigger.HealthCheckFailure : FailoverTrigger.CascadeFailure;
-                var snapshot = active.Health.Snapshot(current);
-                await failover.FailOverAsync(trigger, $"'{active.Id}' failed {snapshot.ConsecutiveFailures} consecutive check(s): {snapshot.LastError}", state.Epoch, active, target: null, automatic: true);
+                // Unless its own failover (Sentinel) may still bring it back: the next rounds decide.
+                if (active.MayFailOverFrom(current))
+                {
+                    await FailOverFromUnhealthyAsync(active, state.Epoch, current);
+                }
             }
             else
             {
@@ -183,5 +187,12 @@ internal sealed class ProbeLoop(
 
         await recovery.TryTakeOverAsync(cancellationToken);
         await recovery.TryAutoRecoverAsync(cancellationToken);
+    }
+
+    private async Task FailOverFromUnhealthyAsync(CacheService active, long epoch, FailoverOptions current)
+    {
+        var trigger = active.IsPrimary ? FailoverTrigger.HealthCheckFailure : FailoverTrigger.CascadeFailure;
+        var snapshot = active.Health.Snapshot(current);
+        await failover.FailOverAsync(trigger, $"'{active.Id}' failed {snapshot.ConsecutiveFailures} consecutive check(s): {snapshot.LastError}", epoch, active, target: null, automatic: true);
     }
 }

@@ -6,6 +6,11 @@ namespace CacheFailover.Group;
 /// Where a group keeps its state in a cache: every key and channel under
 /// <c>cachefailover:group:{name}:</c>, so nothing else in the user's keyspace is touched.
 /// </summary>
+/// <remarks>
+/// The braces are a Redis Cluster hash tag: every key of one group hashes to the same slot, so the
+/// scripts that change several of them at once (record and fence; fence and journal) run on one
+/// node of a cluster instead of failing with CROSSSLOT. Outside a cluster they are plain characters.
+/// </remarks>
 public sealed class GroupKeys
 {
     /// <summary>Longest group name.</summary>
@@ -19,7 +24,7 @@ public sealed class GroupKeys
         }
 
         Group = group;
-        var prefix = "cachefailover:group:" + group + ":";
+        var prefix = "cachefailover:group:{" + group + "}:";
         Record = prefix + "record";
         Fence = prefix + "fence";
         Members = prefix + "members";

@@ -26,6 +26,11 @@ public interface IGroupStore : IAsyncDisposable
     /// Journals <paramref name="key"/> and writes it, atomically, when the record here matches
     /// <paramref name="fence"/>; otherwise nothing is written and <see cref="GroupFencedException"/> is thrown.
     /// </summary>
+    /// <remarks>
+    /// Where one atomic step cannot hold the key and the group's state (a Redis Cluster, a key in
+    /// another slot than the group's), the fence check and the journal entry come first and the
+    /// write follows only once they succeeded: journaled before written still holds, atomicity does not.
+    /// </remarks>
     ValueTask SetFencedAsync(GroupFence fence, string key, ReadOnlyMemory<byte> value, TimeSpan? timeToLive, CancellationToken cancellationToken);
 
     /// <summary>As <see cref="SetFencedAsync"/> for a delete; true when the key existed.</summary>

@@ -160,6 +160,18 @@ internal sealed class ServiceHealthTracker
         }
     }
 
+    /// <summary>Consecutive failed probes only (operations not counted): how long a service with its own failover has been down.</summary>
+    public int ConsecutiveProbeFailures
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _probes.ConsecutiveFailures;
+            }
+        }
+    }
+
     /// <summary>Consecutive successful probes only (what recovery_threshold counts).</summary>
     public int ConsecutiveProbeSuccesses
     {

@@ -1,6 +1,7 @@
 using CacheFailover.Backends;
 using CacheFailover.Engine;
 using CacheFailover.Health;
+using CacheFailover.Options;
 
 namespace CacheFailover.Services;
 
@@ -28,6 +29,13 @@ internal sealed class CacheService
     public ServiceHealthTracker Health { get; }
 
     public bool IsPrimary => Role == ServiceRole.Primary;
+
+    /// <summary>
+    /// False while this service's own failover (Sentinel promoting a replica) may still bring it
+    /// back: until its probes have failed <c>failure_threshold</c> times in a row, no failure of it
+    /// moves traffic to another service. Always true for a service without one.
+    /// </summary>
+    public bool MayFailOverFrom(FailoverOptions options) => !Backend.HasOwnFailover || Health.ConsecutiveProbeFailures >= options.FailureThreshold;
 
     /// <summary>Handler attached to the backend's connection events, kept to detach it on unregister.</summary>
     public EventHandler<BackendConnectionEventArgs>? ConnectionHandler { get; set; }

@@ -49,6 +49,9 @@ public sealed class FaultInjectingBackend : ICacheBackend, IGroupStoreProvider, 
     /// <remarks>The injector's own last change (refusing, cleared) when it made one more recently than the inner backend, else the inner backend's.</remarks>
     public BackendConnectionEventArgs? LastConnectionChange => _lastInjectedChange ?? _inner.LastConnectionChange;
 
+    /// <inheritdoc />
+    public bool HasOwnFailover => _inner.HasOwnFailover;
+
     /// <summary>Every call fails at once with a connection error, as against a killed server.</summary>
     /// <param name="raiseConnectionEvent">Also raise <see cref="ConnectionStateChanged"/>, as a client library does when its socket drops.</param>
     public void RefuseConnections(bool raiseConnectionEvent = true)

@@ -33,7 +33,8 @@ internal static class GroupScripts
         """;
 
     /// <summary>
-    /// A write to a backup while the group is failed over to it. KEYS: fence, journal set, overflow
+    /// A write to a backup while the group is failed over to it, when the user's key is in the same
+    /// slot as the group's keys (always outside a cluster). KEYS: fence, journal set, overflow
     /// flag, the user's key, record hash. ARGV: the writer's fence value (epoch|service), journal
     /// capacity, 'set' or 'del', value, time to live in ms ('' for none). Refused with a FENCED error
     /// (nothing written) unless the fence matches; otherwise the key is journaled (or, past the
@@ -61,19 +62,22 @@ internal static class GroupScripts
         """;
 
     /// <summary>
-    /// The journal entry ahead of a write the store cannot apply itself (any command from the front
-    /// door). KEYS: fence, journal set, overflow flag, record hash, then the write's keys. ARGV: the
-    /// writer's fence value, journal capacity. FENCED as <see cref="FencedWrite"/>; otherwise every
-    /// key is journaled (or the overflow flag set) and 1 returned.
+    /// The journal entry ahead of a write the store does not apply in the same script: any command
+    /// from the front door, and, on a cluster, a write whose key hashes to another slot than the
+    /// group's. KEYS: fence, journal set, overflow flag, record hash (the group's keys only, one
+    /// slot). ARGV: the writer's fence value, journal capacity, then the write's keys (set members
+    /// here, never touched as keys, so they may live in any slot). FENCED as
+    /// <see cref="FencedWrite"/>; otherwise every key is journaled (or the overflow flag set) and 1
+    /// returned.
     /// </summary>
     public const string FencedJournal = """
         if redis.call('GET', KEYS[1]) ~= ARGV[1] then
           local record = redis.call('HMGET', KEYS[4], 'version', 'status')
           return redis.error_reply('FENCED record version=' .. tostring(record[1]) .. ' status=' .. tostring(record[2]) .. ' fence=' .. tostring(redis.call('GET', KEYS[1])))
         end
-        for i = 5, #KEYS do
-          if redis.call('SADD', KEYS[2], KEYS[i]) == 1 and redis.call('SCARD', KEYS[2]) > tonumber(ARGV[2]) then
-            redis.call('SREM', KEYS[2], KEYS[i])
+        for i = 3, #ARGV do
+          if redis.call('SADD', KEYS[2], ARGV[i]) == 1 and redis.call('SCARD', KEYS[2]) > tonumber(ARGV[2]) then
+            redis.call('SREM', KEYS[2], ARGV[i])
             redis.call('SET', KEYS[3], '1')
           end
         end

@@ -14,8 +14,9 @@ namespace CacheFailover.Redis.Group;
 /// cache call. Keys are the group's (<see cref="GroupKeys"/>); nothing else is touched.
 /// </summary>
 /// <remarks>
-/// The scripts touch several keys, which a Redis Cluster only allows within one hash slot: groups
-/// are for standalone and Sentinel-managed services.
+/// A Redis Cluster runs a script only when all its keys are in one hash slot: the group's keys share
+/// one (<see cref="GroupKeys"/> tags them), the user's keys are journaled as values, and a fenced
+/// write whose key is in another slot is split (<see cref="FencedWriteCall"/>).
 /// </remarks>
 internal sealed class RedisGroupStore : IGroupStore
 {
@@ -90,8 +91,8 @@ internal sealed class RedisGroupStore : IGroupStore
 
     public async ValueTask JournalFencedAsync(GroupFence fence, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
-        RedisKey[] scriptKeys = [_keys.Fence, _keys.Journal(fence.Epoch), _keys.JournalOverflow(fence.Epoch), _keys.Record, .. keys.Select(k => (RedisKey)k)];
-        RedisValue[] arguments = [GroupKeys.FenceValue(fence.Epoch, fence.ServiceId), fence.JournalCapacity];
+        RedisKey[] scriptKeys = [_keys.Fence, _keys.Journal(fence.Epoch), _keys.JournalOverflow(fence.Epoch), _keys.Record];
+        RedisValue[] arguments = [GroupKeys.FenceValue(fence.Epoch, fence.ServiceId), fence.JournalCapacity, .. keys.Select(k => (RedisValue)k)];
         await RunFencedAsync(fence, "EVALSHA fenced-journal", GroupScripts.FencedJournal, scriptKeys, arguments, cancellationToken).ConfigureAwait(false);
     }
 
@@ -150,9 +151,22 @@ internal sealed class RedisGroupStore : IGroupStore
 
     private async ValueTask<long> FencedAsync(GroupFence fence, string key, string operation, RedisValue value, string ttl, CancellationToken cancellationToken)
     {
-        RedisKey[] keys = [_keys.Fence, _keys.Journal(fence.Epoch), _keys.JournalOverflow(fence.Epoch), key, _keys.Record];
-        RedisValue[] arguments = [GroupKeys.FenceValue(fence.Epoch, fence.ServiceId), fence.JournalCapacity, operation, value, ttl];
-        return await RunFencedAsync(fence, operation == "set" ? "EVALSHA fenced-set" : "EVALSHA fenced-delete", GroupScripts.FencedWrite, keys, arguments, cancellationToken).ConfigureAwait(false);
+        var write = new FencedWriteCall(
+            [_keys.Fence, _keys.Journal(fence.Epoch), _keys.JournalOverflow(fence.Epoch), key, _keys.Record],
+            [GroupKeys.FenceValue(fence.Epoch, fence.ServiceId), fence.JournalCapacity, operation, value, ttl]);
+        try
+        {
+            return await _backend.ExecuteAsync<FencedWriteCall, RedisResult, long>(
+                operation == "set" ? "EVALSHA fenced-set" : "EVALSHA fenced-delete",
+                write,
+                static (db, w) => w.RunAsync(db),
+                static result => (long)result,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (CacheBackendException ex) when (ex.InnerException is RedisServerException server && server.Message.StartsWith("FENCED", StringComparison.Ordinal))
+        {
+            throw Fenced(fence, server, ex);
+        }
     }
 
     private async ValueTask<long> RunFencedAsync(GroupFence fence, string command, string script, RedisKey[] keys, RedisValue[] arguments, CancellationToken cancellationToken)
@@ -168,9 +182,12 @@ internal sealed class RedisGroupStore : IGroupStore
         }
         catch (CacheBackendException ex) when (ex.InnerException is RedisServerException server && server.Message.StartsWith("FENCED", StringComparison.Ordinal))
         {
-            throw new GroupFencedException($"the write was refused: the group's {server.Message["FENCED ".Length..]} on this service, the writer believed epoch {fence.Epoch}, failed over to '{fence.ServiceId}' (fence {GroupKeys.FenceValue(fence.Epoch, fence.ServiceId)}).", ex);
+            throw Fenced(fence, server, ex);
         }
     }
+
+    private static GroupFencedException Fenced(GroupFence fence, RedisServerException server, CacheBackendException failure)
+        => new($"the write was refused: the group's {server.Message["FENCED ".Length..]} on this service, the writer believed epoch {fence.Epoch}, failed over to '{fence.ServiceId}' (fence {GroupKeys.FenceValue(fence.Epoch, fence.ServiceId)}).", failure);
 
     /// <summary>Subscribes once the backend has connected; the library re-subscribes by itself after a reconnect.</summary>
     private async Task SubscribeAsync()

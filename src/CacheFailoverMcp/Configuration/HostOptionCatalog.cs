@@ -114,7 +114,7 @@ public static class HostOptionCatalog
         {
             Flag = "--group", ConfigurationKey = ConfigurationKeys.Group, Environment = EnvironmentShortcuts.Group,
             ValueName = "name", Default = "default", Group = Services,
-            Meaning = "Failover group: every process with the same group over the same caches follows one failover decision, kept in the caches (cachefailover:group:<name>:* keys). 1 to 64 letters, digits, '-', '_' or '.'.",
+            Meaning = "Failover group: every process with the same group over the same caches follows one failover decision, kept in the caches (cachefailover:group:{<name>}:* keys). 1 to 64 letters, digits, '-', '_' or '.'.",
         },
         new()
         {

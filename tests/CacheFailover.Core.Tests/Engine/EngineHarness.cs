@@ -147,6 +147,9 @@ internal sealed class ClockAdvancingBackend(ICacheBackend inner, FakeTimeProvide
 
     public BackendConnectionEventArgs? LastConnectionChange => inner.LastConnectionChange;
 
+    /// <summary>Set to stand for a service that fails over by itself (Sentinel).</summary>
+    public bool HasOwnFailover { get; set; }
+
     public ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
         Tick();

@@ -16,6 +16,9 @@ public sealed class RedisSentinelTopology : IAsyncDisposable
     /// <summary>How long the sentinels wait before judging the primary down.</summary>
     public static readonly TimeSpan DownAfter = TimeSpan.FromSeconds(1);
 
+    /// <summary>Small, so that a failover that could not promote anyone (no replica left) is retried soon.</summary>
+    public static readonly TimeSpan FailoverTimeout = TimeSpan.FromSeconds(3);
+
     private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(30);
     private readonly List<string> _configDirectories;
 
@@ -58,7 +61,7 @@ public sealed class RedisSentinelTopology : IAsyncDisposable
                 await File.WriteAllTextAsync(config, string.Join('\n',
                     $"sentinel monitor {ServiceName} {RedisServerProcess.Host} {primary.Port} 2",
                     $"sentinel down-after-milliseconds {ServiceName} {DownAfter.TotalMilliseconds:0}",
-                    $"sentinel failover-timeout {ServiceName} 10000",
+                    $"sentinel failover-timeout {ServiceName} {FailoverTimeout.TotalMilliseconds:0}",
                     $"sentinel parallel-syncs {ServiceName} 1",
                     string.Empty));
                 var sentinel = await RedisServerProcess.StartAsync(["--sentinel"], config);
