@@ -9,10 +9,10 @@ using CacheFailover.Nemesis.Workload;
 namespace CacheFailover.Nemesis;
 
 /// <summary>A member's engine event, as the run saw it.</summary>
-public sealed record MemberEvent(string Member, FailoverEvent Event);
+public sealed record MemberEvent(long AtUs, string Member, FailoverEvent Event);
 
 /// <summary>A member's state at the end of the run.</summary>
-public sealed record MemberState(string Member, FailoverStatus Status, long Epoch, string Serving, long DroppedAnnouncements);
+public sealed record MemberState(string Member, FailoverStatus Status, long Epoch, string Serving, long DroppedAnnouncements, int Restarts);
 
 /// <summary>Everything a run produced, for the report.</summary>
 public sealed record NemesisOutcome(
@@ -42,20 +42,16 @@ public static class NemesisRun
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(progress);
-        await using var cluster = await NemesisCluster.StartAsync(settings.Members, cancellationToken);
-        var history = new HistoryRecorder();
         var events = new ConcurrentQueue<MemberEvent>();
-        foreach (var member in cluster.Members)
-        {
-            member.Engine.EventRecorded += (_, e) => events.Enqueue(new MemberEvent(member.Id, e.Event));
-        }
+        var history = new HistoryRecorder();
+        await using var cluster = await NemesisCluster.StartAsync(settings.Members, (member, e) => events.Enqueue(new MemberEvent(history.NowUs, member, e)), cancellationToken);
 
         var plan = FaultPlan.Create(settings.Seed, settings.FaultPhase, [.. cluster.Members.Select(m => m.Id)]);
         progress.WriteLine($"nemesis: seed {settings.Seed}, {settings.Duration.TotalSeconds:0} s ({settings.FaultPhase.TotalSeconds:0} s of faults), {plan.Count} fault(s) planned, servers {string.Join(", ", cluster.Servers.Select(s => $"{s.Key}={s.Value.ConnectionString}"))}");
 
         var clients = cluster.Members.Where(m => m.CarriesTraffic)
             .SelectMany(m => Enumerable.Range(0, settings.ClientsPerMember).Select(_ => m))
-            .Select((m, i) => new WorkloadClient(i + 1, m.Engine, history, unchecked(settings.Seed * 7919 + i)))
+            .Select((m, i) => new WorkloadClient(i + 1, m, history, unchecked(settings.Seed * 7919 + i)))
             .ToArray();
         using var stopClients = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var running = clients.Select(c => Task.Run(() => c.RunAsync(stopClients.Token), CancellationToken.None)).ToArray();
@@ -84,7 +80,7 @@ public static class NemesisRun
         progress.WriteLine($"nemesis: {recorded.Count} operation(s) recorded in {elapsed.TotalSeconds:0.0} s; checking");
         var check = HistoryChecker.Check(recorded);
         var availability = AvailabilityAnalyzer.Analyze(recorded, injector.Injected, Grace);
-        var states = cluster.Members.Select(m => new MemberState(m.Id, m.Engine.Status, m.Engine.Epoch, m.Engine.ActiveServiceId, m.Gate.Dropped)).ToArray();
+        var states = cluster.Members.Select(m => new MemberState(m.Id, m.Engine.Status, m.Engine.Epoch, m.Engine.ActiveServiceId, m.Gate.Dropped, m.Restarts)).ToArray();
         return new NemesisOutcome(settings, elapsed, plan, injector.Injected, recorded, check, availability, [.. events], states, converged);
     }
 

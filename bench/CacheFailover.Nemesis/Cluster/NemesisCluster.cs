@@ -1,15 +1,9 @@
 using CacheFailover.Engine;
-using CacheFailover.Group;
 using CacheFailover.Nemesis.Faults;
 using CacheFailover.Options;
-using CacheFailover.Redis;
-using CacheFailover.Services;
 using CacheFailover.Testing;
 
 namespace CacheFailover.Nemesis.Cluster;
-
-/// <summary>One member of the group: its engine and the gate its announcements pass through.</summary>
-public sealed record Member(string Id, FailoverEngine Engine, AnnouncementGate Gate, bool CarriesTraffic);
 
 /// <summary>
 /// What the nemesis runs against: a primary and two backups (real redis-servers on loopback
@@ -46,7 +40,7 @@ public sealed class NemesisCluster : IAsyncDisposable
     };
 
     /// <summary>Starts the servers, then the members (traffic members m1…mN and one control-only member, "ops").</summary>
-    public static async Task<NemesisCluster> StartAsync(int trafficMembers, CancellationToken cancellationToken)
+    public static async Task<NemesisCluster> StartAsync(int trafficMembers, Action<string, FailoverEvent> onEvent, CancellationToken cancellationToken)
     {
         var servers = new Dictionary<string, RedisServerProcess>(StringComparer.Ordinal);
         try
@@ -59,7 +53,7 @@ public sealed class NemesisCluster : IAsyncDisposable
             var members = new List<Member>();
             foreach (var (id, traffic) in Enumerable.Range(1, trafficMembers).Select(i => ($"m{i}", true)).Append(("ops", false)))
             {
-                members.Add(await StartMemberAsync(id, traffic, servers, cancellationToken));
+                members.Add(await Cluster.Member.StartAsync(id, traffic, servers, onEvent, cancellationToken));
             }
 
             return new NemesisCluster(servers, members);
@@ -98,7 +92,7 @@ public sealed class NemesisCluster : IAsyncDisposable
     {
         foreach (var member in Members)
         {
-            await member.Engine.DisposeAsync();
+            await member.DisposeAsync();
         }
 
         foreach (var server in Servers.Values)
@@ -110,21 +104,5 @@ public sealed class NemesisCluster : IAsyncDisposable
 
             await server.DisposeAsync();
         }
-    }
-
-    private static async Task<Member> StartMemberAsync(string id, bool carriesTraffic, Dictionary<string, RedisServerProcess> servers, CancellationToken cancellationToken)
-    {
-        var factory = new RedisCacheBackendFactory();
-        var gate = new AnnouncementGate();
-        CacheServiceRegistration Registration(string serviceId)
-            => new(serviceId, new AnnouncementGateBackend(factory.Create(serviceId, servers[serviceId].ConnectionString), gate));
-
-        var engine = new FailoverEngine(
-            Registration("primary"),
-            FaultPlan.Backups.Select(Registration),
-            Options,
-            group: new FailoverGroupOptions { Name = "nemesis", MemberId = id, CarriesTraffic = carriesTraffic });
-        await engine.StartAsync(cancellationToken);
-        return new Member(id, engine, gate, carriesTraffic);
     }
 }

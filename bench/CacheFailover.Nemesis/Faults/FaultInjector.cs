@@ -160,6 +160,13 @@ public sealed class FaultInjector(NemesisCluster cluster, HistoryRecorder clock)
                 return $"{gate.Dropped - before} announcement(s) dropped";
             }
 
+            case FaultKind.RestartMember:
+            {
+                var member = cluster.Member(fault.Target);
+                await member.RestartAsync(fault.Duration, cancellationToken);
+                return $"restarted; resumed {member.Engine.Status} on {member.Engine.ActiveServiceId} at epoch {member.Engine.Epoch}";
+            }
+
             default:
                 throw new ArgumentOutOfRangeException(nameof(fault), fault.Kind, "unknown fault kind");
         }

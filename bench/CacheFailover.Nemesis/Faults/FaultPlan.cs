@@ -31,6 +31,9 @@ public enum FaultKind
 
     /// <summary>One member misses every announcement of the group's record for a while (pub/sub drops messages).</summary>
     DropAnnouncements,
+
+    /// <summary>One member's engine ends as on SIGTERM (leaving the group, its in-memory journal lost) and a new one starts after a while.</summary>
+    RestartMember,
 }
 
 /// <summary>One fault of the schedule: when it starts (from the run's start), what, on which target, for how long.</summary>
@@ -106,9 +109,10 @@ public static class FaultPlan
         var member = members[random.Next(members.Count)];
         return random.Next(100) switch
         {
-            < 35 => new(at, FaultKind.ManualFailover, member, TimeSpan.Zero, random.Next(3) switch { 0 => null, 1 => Backups[0], _ => Backups[1] }),
-            < 70 => new(at, FaultKind.ManualRecovery, member, TimeSpan.Zero, null),
-            _ => new(at, FaultKind.DropAnnouncements, member, Seconds(random, 1, 5), null),
+            < 30 => new(at, FaultKind.ManualFailover, member, TimeSpan.Zero, random.Next(3) switch { 0 => null, 1 => Backups[0], _ => Backups[1] }),
+            < 60 => new(at, FaultKind.ManualRecovery, member, TimeSpan.Zero, null),
+            < 85 => new(at, FaultKind.DropAnnouncements, member, Seconds(random, 1, 5), null),
+            _ => new(at, FaultKind.RestartMember, member, Seconds(random, 0.2, 2), null),
         };
     }
 

@@ -47,6 +47,7 @@ public enum Outcome
 /// <param name="CompletedUs">When the call returned (or threw).</param>
 /// <param name="Outcome">As the client was told.</param>
 /// <param name="Error">For a failure, its kind (exception type and failure kind); null when ok.</param>
+/// <param name="ServedBy">The member and the service that answered (for diagnosis; null when not known).</param>
 public sealed record HistoryEntry(
     long Id,
     int Client,
@@ -57,7 +58,8 @@ public sealed record HistoryEntry(
     long InvokedUs,
     long CompletedUs,
     Outcome Outcome,
-    string? Error)
+    string? Error,
+    string? ServedBy = null)
 {
     /// <summary>True for the kinds that change data.</summary>
     public bool IsWrite => Kind is OperationKind.Write or OperationKind.Delete or OperationKind.Push;

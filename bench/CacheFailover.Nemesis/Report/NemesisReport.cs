@@ -46,10 +46,23 @@ public static class NemesisReport
             foreach (var v in check.Violations.Take(ViolationsShown))
             {
                 s.Line($"- **{v.Kind}** on `{v.Read.Key}`: read #{v.Read.Id} by client {v.Read.Client} [{Us(v.Read.InvokedUs)} → {Us(v.Read.CompletedUs)}] saw `{v.Seen}`; {v.Explanation}."
-                    + (v.Because is { } b ? $" That operation: #{b.Id} {b.Kind} by client {b.Client} [{Us(b.InvokedUs)} → {Us(b.CompletedUs)}] {b.Outcome}." : string.Empty)
+                    + $" Served by {v.Read.ServedBy ?? "?"}."
+                    + (Producer(run, v) is { } p ? $" Its value's write: #{p.Id} by client {p.Client} [{Us(p.InvokedUs)} → {Us(p.CompletedUs)}] {p.Outcome}, served by {p.ServedBy ?? "?"}." : string.Empty)
+                    + (v.Because is { } b ? $" That operation: #{b.Id} {b.Kind} by client {b.Client} [{Us(b.InvokedUs)} → {Us(b.CompletedUs)}] {b.Outcome}, served by {b.ServedBy ?? "?"}." : string.Empty)
                     + $" Faults active: {ActiveFaults(run.Injected, v.Read.InvokedUs)}");
             }
 
+            s.Line();
+            var first = check.Violations.Min(v => v.Read.InvokedUs);
+            s.Line($"Engine events from 2 s before the first violation's read ({Us(first)}) to 1 s after:");
+            s.Line();
+            s.Line("```");
+            foreach (var e in run.Events.Where(e => e.AtUs >= first - 2_000_000 && e.AtUs <= first + 1_000_000).OrderBy(e => e.AtUs))
+            {
+                s.Line($"{Us(e.AtUs)} {e.Member}: {e.Event.Kind} {(e.Event.Success ? "ok" : "FAILED")} {e.Event.FromServiceId} -> {e.Event.ToServiceId} epoch {e.Event.Epoch} trigger {e.Event.Trigger}{(e.Event.DecidedBy is { } d ? $" decided by {d.MemberId}" : string.Empty)}: {e.Event.Reason}");
+            }
+
+            s.Line("```");
             s.Line();
         }
 
@@ -104,7 +117,7 @@ public static class NemesisReport
         }
 
         s.Line();
-        s.Line("Final state: " + string.Join("; ", run.FinalStates.Select(m => $"{m.Member} {m.Status} epoch {m.Epoch} on {m.Serving} ({m.DroppedAnnouncements} announcement(s) dropped)")));
+        s.Line("Final state: " + string.Join("; ", run.FinalStates.Select(m => $"{m.Member} {m.Status} epoch {m.Epoch} on {m.Serving} ({m.DroppedAnnouncements} announcement(s) dropped, {m.Restarts} restart(s))")));
         s.Line();
         s.Line("## Fault log");
         s.Line();
@@ -117,6 +130,9 @@ public static class NemesisReport
         s.Line("```");
         return s.ToString();
     }
+
+    private static HistoryEntry? Producer(NemesisOutcome run, Violation v)
+        => run.History.FirstOrDefault(e => e.Key == v.Read.Key && e.Kind is OperationKind.Write or OperationKind.Push && e.Value == v.Seen);
 
     private static string ActiveFaults(IReadOnlyList<InjectedFault> faults, long us)
     {

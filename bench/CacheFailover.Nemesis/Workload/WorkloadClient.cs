@@ -3,18 +3,19 @@ using System.Text;
 using CacheFailover.Backends;
 using CacheFailover.Backends.Commands;
 using CacheFailover.Engine;
+using CacheFailover.Nemesis.Cluster;
 using CacheFailover.Nemesis.History;
 
 namespace CacheFailover.Nemesis.Workload;
 
 /// <summary>
 /// One client of the run: a seeded mix of SET, DEL and GET on a small set of string keys and
-/// RPUSH (not safe to repeat), LRANGE and DEL on a few list keys, through one member's engine,
+/// RPUSH (not safe to repeat), LRANGE and DEL on a few list keys, through one member's engine (waiting while the member restarts),
 /// every operation recorded with its invocation, completion, outcome and value. Every value and
 /// element it writes is unique in the run (client id and sequence number), so the checker knows
 /// which operation produced what a read returns.
 /// </summary>
-public sealed class WorkloadClient(int id, FailoverEngine engine, HistoryRecorder history, int seed)
+public sealed class WorkloadClient(int id, Member member, HistoryRecorder history, int seed)
 {
     /// <summary>String keys shared by every client: small, so clients overwrite each other.</summary>
     public const int StringKeys = 24;
@@ -83,36 +84,36 @@ public sealed class WorkloadClient(int id, FailoverEngine engine, HistoryRecorde
     private Task WriteAsync(string key)
     {
         var value = NextValue();
-        return RecordAsync(OperationKind.Write, key, value, async token =>
+        return RecordAsync(OperationKind.Write, key, value, async (engine, token) =>
         {
-            await engine.SetAsync(key, Encoding.UTF8.GetBytes(value), cancellationToken: token);
-            return (value, null);
+            var result = await engine.SetWithResultAsync(key, Encoding.UTF8.GetBytes(value), cancellationToken: token);
+            return (value, null, result.ServedBy);
         });
     }
 
-    private Task DeleteAsync(string key) => RecordAsync(OperationKind.Delete, key, null, async token =>
+    private Task DeleteAsync(string key) => RecordAsync(OperationKind.Delete, key, null, async (engine, token) =>
     {
-        await engine.DeleteAsync(key, token);
-        return (null, null);
+        var result = await engine.DeleteWithResultAsync(key, token);
+        return (null, null, result.ServedBy);
     });
 
-    private Task ReadAsync(string key) => RecordAsync(OperationKind.Read, key, null, async token =>
+    private Task ReadAsync(string key) => RecordAsync(OperationKind.Read, key, null, async (engine, token) =>
     {
-        var bytes = await engine.GetAsync(key, token);
-        return (bytes is null ? null : Encoding.UTF8.GetString(bytes), null);
+        var result = await engine.GetWithResultAsync(key, token);
+        return (result.Value is null ? null : Encoding.UTF8.GetString(result.Value), null, result.ServedBy);
     });
 
     private Task PushAsync(string key)
     {
         var element = NextValue();
-        return RecordAsync(OperationKind.Push, key, element, async token =>
+        return RecordAsync(OperationKind.Push, key, element, async (engine, token) =>
         {
             var reply = await engine.ExecuteCommandAsync(Command("RPUSH", key, element), new CommandRouting([key], IsWrite: true, IsSafeToRepeat: false), token);
-            return reply.IsError ? throw new ErrorReplyException(reply.Text) : (element, null);
+            return reply.IsError ? throw new ErrorReplyException(reply.Text) : (element, null, null);
         });
     }
 
-    private Task ReadListAsync(string key) => RecordAsync(OperationKind.ListRead, key, null, async token =>
+    private Task ReadListAsync(string key) => RecordAsync(OperationKind.ListRead, key, null, async (engine, token) =>
     {
         var reply = await engine.ExecuteCommandAsync(Command("LRANGE", key, "0", "-1"), new CommandRouting([key], IsWrite: false, IsSafeToRepeat: true), token);
         if (reply.IsError)
@@ -121,20 +122,23 @@ public sealed class WorkloadClient(int id, FailoverEngine engine, HistoryRecorde
         }
 
         var elements = reply.Items?.Select(item => Encoding.UTF8.GetString(item.Bytes ?? [])).ToArray();
-        return (null, elements is { Length: > 0 } ? elements : null);
+        return (null, elements is { Length: > 0 } ? elements : null, null);
     });
 
     private static CacheCommand Command(string name, params string[] arguments)
         => new(name, [.. arguments.Select(a => (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(a))]);
 
-    private async Task RecordAsync(OperationKind kind, string key, string? written, Func<CancellationToken, Task<(string? Value, string[]? Elements)>> run)
+    private async Task RecordAsync(OperationKind kind, string key, string? written, Func<FailoverEngine, CancellationToken, Task<(string? Value, string[]? Elements, string? ServedBy)>> run)
     {
+        // A member that is restarting has no engine: its clients wait, as an application's
+        // requests wait for its process to come back; the operation begins once there is one.
+        var engine = await member.WaitForEngineAsync(CancellationToken.None);
         using var watchdog = new CancellationTokenSource(Watchdog);
         var invoked = history.NowUs;
         try
         {
-            var (value, elements) = await run(watchdog.Token);
-            history.Add(new HistoryEntry(history.NextId(), id, kind, key, value, elements, invoked, history.NowUs, Outcome.Ok, null));
+            var (value, elements, servedBy) = await run(engine, watchdog.Token);
+            history.Add(new HistoryEntry(history.NextId(), id, kind, key, value, elements, invoked, history.NowUs, Outcome.Ok, null, $"{member.Id}/{servedBy ?? "?"}"));
         }
         catch (Exception failure)
         {
