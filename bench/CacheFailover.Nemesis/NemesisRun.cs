@@ -44,14 +44,20 @@ public static class NemesisRun
         ArgumentNullException.ThrowIfNull(progress);
         var events = new ConcurrentQueue<MemberEvent>();
         var history = new HistoryRecorder();
-        await using var cluster = await NemesisCluster.StartAsync(settings.Members, (member, e) => events.Enqueue(new MemberEvent(history.NowUs, member, e)), cancellationToken);
+        await using var cluster = await NemesisCluster.StartAsync(settings.Members, settings.Backups, (member, e) => events.Enqueue(new MemberEvent(history.NowUs, member, e)), cancellationToken);
 
-        var plan = FaultPlan.Create(settings.Seed, settings.FaultPhase, [.. cluster.Members.Select(m => m.Id)]);
+        var plan = FaultPlan.Create(settings.Seed, settings.FaultPhase, [.. cluster.Members.Select(m => m.Id)], settings.Backups);
         progress.WriteLine($"nemesis: seed {settings.Seed}, {settings.Duration.TotalSeconds:0} s ({settings.FaultPhase.TotalSeconds:0} s of faults), {plan.Count} fault(s) planned, servers {string.Join(", ", cluster.Servers.Select(s => $"{s.Key}={s.Value.ConnectionString}"))}");
 
+        // A member's clients alternate between its engine API and its RESP front door.
+        var caches = new List<ICacheClient>();
         var clients = cluster.Members.Where(m => m.CarriesTraffic)
-            .SelectMany(m => Enumerable.Range(0, settings.ClientsPerMember).Select(_ => m))
-            .Select((m, i) => new WorkloadClient(i + 1, m, history, unchecked(settings.Seed * 7919 + i)))
+            .SelectMany(m => Enumerable.Range(0, settings.ClientsPerMember).Select(k => (Member: m, Cache: k % 2 == 0 ? (ICacheClient)new EngineCacheClient(m) : new RespCacheClient(m.Id, m.FrontDoorPort!.Value))))
+            .Select((c, i) =>
+            {
+                caches.Add(c.Cache);
+                return new WorkloadClient(i + 1, c.Member.Id, c.Cache, history, unchecked(settings.Seed * 7919 + i));
+            })
             .ToArray();
         using var stopClients = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var running = clients.Select(c => Task.Run(() => c.RunAsync(stopClients.Token), CancellationToken.None)).ToArray();
@@ -73,6 +79,11 @@ public static class NemesisRun
         foreach (var client in clients)
         {
             await client.SweepAsync();
+        }
+
+        foreach (var cache in caches)
+        {
+            await cache.DisposeAsync();
         }
 
         var elapsed = TimeSpan.FromMicroseconds(history.NowUs);

@@ -42,4 +42,13 @@ public sealed class FaultPlanTests
             }
         }
     }
+
+    [Fact]
+    public void Create_OneBackup_NoFaultOrFailoverNamesTheSecond()
+    {
+        var plan = FaultPlan.Create(7, TimeSpan.FromMinutes(10), Members, backupCount: 1);
+
+        Assert.Contains(plan, f => f.Target == "backup-1");
+        Assert.DoesNotContain(plan, f => f.Target == "backup-2" || f.Option == "backup-2");
+    }
 }

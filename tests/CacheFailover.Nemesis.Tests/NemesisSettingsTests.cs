@@ -11,14 +11,16 @@ public sealed class NemesisSettingsTests
         Assert.Equal(1, settings.Seed);
         Assert.Equal(TimeSpan.FromSeconds(60), settings.Duration);
         Assert.Equal(TimeSpan.FromSeconds(45), settings.FaultPhase);
+        Assert.Equal(2, settings.Backups);
     }
 
     [Fact]
     public void Parse_BadValues_EveryProblemNamedWithWhatIsAllowed()
     {
-        NemesisSettings.Parse(["--seconds", "5", "--seed", "x", "--bogus"], out var problems);
+        NemesisSettings.Parse(["--seconds", "5", "--seed", "x", "--bogus", "--backups", "3"], out var problems);
 
-        Assert.Equal(3, problems.Count);
+        Assert.Equal(4, problems.Count);
+        Assert.Contains(problems, p => p.Contains("--backups must be a whole number from 1 to 2; got '3'", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains("--seconds must be a whole number from 20 to 86400; got '5'", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains("--seed must be a whole number from 0", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains("Unknown argument '--bogus'", StringComparison.Ordinal));

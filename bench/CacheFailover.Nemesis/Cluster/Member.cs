@@ -20,6 +20,7 @@ public sealed class Member : IAsyncDisposable
     private readonly Action<string, FailoverEvent> _onEvent;
     private readonly Lock _lock = new();
     private FailoverEngine? _engine;
+    private FrontDoor? _frontDoor;
     private TaskCompletionSource<FailoverEngine> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _incarnation;
 
@@ -27,6 +28,7 @@ public sealed class Member : IAsyncDisposable
     {
         Id = id;
         CarriesTraffic = carriesTraffic;
+        FrontDoorPort = carriesTraffic ? RedisServerProcess.FreeLoopbackPort() : null;
         _servers = servers;
         _onEvent = onEvent;
     }
@@ -35,6 +37,9 @@ public sealed class Member : IAsyncDisposable
     public string Id { get; }
 
     public bool CarriesTraffic { get; }
+
+    /// <summary>The loopback port of its RESP front door (members that carry traffic have one); kept across restarts.</summary>
+    public int? FrontDoorPort { get; }
 
     public AnnouncementGate Gate { get; } = new();
 
@@ -73,11 +78,19 @@ public sealed class Member : IAsyncDisposable
     public async Task RestartAsync(TimeSpan down, CancellationToken cancellationToken)
     {
         FailoverEngine old;
+        FrontDoor? frontDoor;
         lock (_lock)
         {
             old = _engine ?? throw new InvalidOperationException($"member {Id} is already down");
             _engine = null;
+            frontDoor = _frontDoor;
+            _frontDoor = null;
             _ready = new TaskCompletionSource<FailoverEngine>(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        if (frontDoor is not null)
+        {
+            await frontDoor.DisposeAsync();
         }
 
         await old.DisposeAsync();
@@ -88,10 +101,18 @@ public sealed class Member : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         FailoverEngine? engine;
+        FrontDoor? frontDoor;
         lock (_lock)
         {
             engine = _engine;
             _engine = null;
+            frontDoor = _frontDoor;
+            _frontDoor = null;
+        }
+
+        if (frontDoor is not null)
+        {
+            await frontDoor.DisposeAsync();
         }
 
         if (engine is not null)
@@ -109,7 +130,7 @@ public sealed class Member : IAsyncDisposable
         var incarnation = ++_incarnation;
         var engine = new FailoverEngine(
             Registration("primary"),
-            FaultPlan.Backups.Select(Registration),
+            _servers.Keys.Where(id => id != "primary").Order(StringComparer.Ordinal).Select(Registration),
             NemesisCluster.Options,
             group: new FailoverGroupOptions
             {
@@ -119,9 +140,11 @@ public sealed class Member : IAsyncDisposable
             });
         engine.EventRecorded += (_, e) => _onEvent(Id, e.Event);
         await engine.StartAsync(cancellationToken);
+        var frontDoor = FrontDoorPort is { } port ? await FrontDoor.StartAsync(engine, port, cancellationToken) : null;
         lock (_lock)
         {
             _engine = engine;
+            _frontDoor = frontDoor;
             _ready.TrySetResult(engine);
         }
     }

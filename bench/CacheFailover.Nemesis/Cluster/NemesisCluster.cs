@@ -40,12 +40,12 @@ public sealed class NemesisCluster : IAsyncDisposable
     };
 
     /// <summary>Starts the servers, then the members (traffic members m1…mN and one control-only member, "ops").</summary>
-    public static async Task<NemesisCluster> StartAsync(int trafficMembers, Action<string, FailoverEvent> onEvent, CancellationToken cancellationToken)
+    public static async Task<NemesisCluster> StartAsync(int trafficMembers, int backups, Action<string, FailoverEvent> onEvent, CancellationToken cancellationToken)
     {
         var servers = new Dictionary<string, RedisServerProcess>(StringComparer.Ordinal);
         try
         {
-            foreach (var id in FaultPlan.Backups.Prepend("primary"))
+            foreach (var id in FaultPlan.Backups(backups).Prepend("primary"))
             {
                 servers[id] = await RedisServerProcess.StartAsync(cancellationToken: cancellationToken);
             }

@@ -55,15 +55,19 @@ public sealed record ScheduledFault(TimeSpan At, FaultKind Kind, string Target, 
 /// </summary>
 public static class FaultPlan
 {
-    public static readonly string[] Backups = ["backup-1", "backup-2"];
+    private static readonly string[] AllBackups = ["backup-1", "backup-2"];
 
-    public static IReadOnlyList<ScheduledFault> Create(int seed, TimeSpan faultPhase, IReadOnlyList<string> members)
+    /// <summary>The backups' service ids, in priority order, for a run with <paramref name="count"/> of them (1 or 2).</summary>
+    public static string[] Backups(int count) => [.. AllBackups.Take(count)];
+
+    public static IReadOnlyList<ScheduledFault> Create(int seed, TimeSpan faultPhase, IReadOnlyList<string> members, int backupCount = 2)
     {
         ArgumentNullException.ThrowIfNull(members);
+        var backups = Backups(backupCount);
         var faults = new List<ScheduledFault>();
         faults.AddRange(Lane(new Random(seed), faultPhase, (random, at) => ServerFault(random, at, "primary")));
-        faults.AddRange(Lane(new Random(unchecked(seed * 31 + 7)), faultPhase, (random, at) => ServerFault(random, at, Backups[random.Next(Backups.Length)]), meanGapSeconds: 4));
-        faults.AddRange(Lane(new Random(unchecked(seed * 31 + 13)), faultPhase, (random, at) => ControlFault(random, at, members)));
+        faults.AddRange(Lane(new Random(unchecked(seed * 31 + 7)), faultPhase, (random, at) => ServerFault(random, at, backups[random.Next(backups.Length)]), meanGapSeconds: 4));
+        faults.AddRange(Lane(new Random(unchecked(seed * 31 + 13)), faultPhase, (random, at) => ControlFault(random, at, members, backups)));
         return [.. faults.OrderBy(f => f.At)];
     }
 
@@ -104,12 +108,12 @@ public static class FaultPlan
         };
     }
 
-    private static ScheduledFault ControlFault(Random random, TimeSpan at, IReadOnlyList<string> members)
+    private static ScheduledFault ControlFault(Random random, TimeSpan at, IReadOnlyList<string> members, string[] backups)
     {
         var member = members[random.Next(members.Count)];
         return random.Next(100) switch
         {
-            < 30 => new(at, FaultKind.ManualFailover, member, TimeSpan.Zero, random.Next(3) switch { 0 => null, 1 => Backups[0], _ => Backups[1] }),
+            < 30 => new(at, FaultKind.ManualFailover, member, TimeSpan.Zero, random.Next(3) switch { 0 => null, 1 => backups[0], _ => backups[^1] }),
             < 60 => new(at, FaultKind.ManualRecovery, member, TimeSpan.Zero, null),
             < 85 => new(at, FaultKind.DropAnnouncements, member, Seconds(random, 1, 5), null),
             _ => new(at, FaultKind.RestartMember, member, Seconds(random, 0.2, 2), null),

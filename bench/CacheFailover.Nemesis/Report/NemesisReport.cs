@@ -18,10 +18,10 @@ public static class NemesisReport
         var check = run.Check;
         s.Line($"# Nemesis run, seed {run.Settings.Seed}");
         s.Line();
-        s.Line($"Replay: `bash bench/run-nemesis.sh --seconds {run.Settings.Duration.TotalSeconds:0} --seed {run.Settings.Seed} --members {run.Settings.Members} --clients {run.Settings.ClientsPerMember}`");
+        s.Line($"Replay: `bash bench/run-nemesis.sh --seconds {run.Settings.Duration.TotalSeconds:0} --seed {run.Settings.Seed} --members {run.Settings.Members} --clients {run.Settings.ClientsPerMember} --backups {run.Settings.Backups}`");
         s.Line();
         s.Line($"- Duration: {run.Elapsed.TotalSeconds:0.0} s ({run.Settings.FaultPhase.TotalSeconds:0} s of faults, then heal, fail back, {run.Settings.QuietPhase.TotalSeconds:0} s quiet, a final read of every key)");
-        s.Line($"- Cluster: 3 real redis-servers (primary, backup-1, backup-2); {run.Settings.Members} in-process engines carrying traffic ({run.Settings.ClientsPerMember} client(s) each) and 1 control-only member, one group");
+        s.Line($"- Cluster: {run.Settings.Backups + 1} real redis-servers (primary, {string.Join(", ", FaultPlan.Backups(run.Settings.Backups))}); {run.Settings.Members} in-process engines carrying traffic ({run.Settings.ClientsPerMember} client(s) each, alternating between the engine API and the member's RESP front door) and 1 control-only member, one group");
         s.Line($"- Verdict: **{(check.Passed ? "PASS" : "FAIL")}** — {check.StaleReads} stale read(s), {check.Resurrections} resurrection(s), {check.DishonestResults} dishonest result(s)");
         s.Line($"- Every member serving the primary after the faults: {(run.Converged ? "yes" : "NO")}");
         s.Line();

@@ -1,21 +1,16 @@
 using System.Globalization;
-using System.Text;
-using CacheFailover.Backends;
-using CacheFailover.Backends.Commands;
-using CacheFailover.Engine;
-using CacheFailover.Nemesis.Cluster;
 using CacheFailover.Nemesis.History;
 
 namespace CacheFailover.Nemesis.Workload;
 
 /// <summary>
 /// One client of the run: a seeded mix of SET, DEL and GET on a small set of string keys and
-/// RPUSH (not safe to repeat), LRANGE and DEL on a few list keys, through one member's engine (waiting while the member restarts),
-/// every operation recorded with its invocation, completion, outcome and value. Every value and
-/// element it writes is unique in the run (client id and sequence number), so the checker knows
-/// which operation produced what a read returns.
+/// RPUSH (not safe to repeat), LRANGE and DEL on a few list keys, through one member (its engine
+/// API or its RESP front door), every operation recorded with its invocation, completion, outcome
+/// and value. Every value and element it writes is unique in the run (client id and sequence
+/// number), so the checker knows which operation produced what a read returns.
 /// </summary>
-public sealed class WorkloadClient(int id, Member member, HistoryRecorder history, int seed)
+public sealed class WorkloadClient(int id, string member, ICacheClient cache, HistoryRecorder history, int seed)
 {
     /// <summary>String keys shared by every client: small, so clients overwrite each other.</summary>
     public const int StringKeys = 24;
@@ -26,7 +21,7 @@ public sealed class WorkloadClient(int id, Member member, HistoryRecorder histor
     /// <summary>Longer than any operation should take: one that hangs past it is recorded as unknown.</summary>
     private static readonly TimeSpan Watchdog = TimeSpan.FromSeconds(15);
 
-    /// <summary>A pause between operations, so that a 30-minute history stays in memory (about 300 operations a second per client).</summary>
+    /// <summary>A pause between operations, so that a 30-minute history stays in memory (a few hundred operations a second per client).</summary>
     private static readonly TimeSpan Pace = TimeSpan.FromMilliseconds(2);
 
     private readonly Random _random = new(seed);
@@ -84,86 +79,41 @@ public sealed class WorkloadClient(int id, Member member, HistoryRecorder histor
     private Task WriteAsync(string key)
     {
         var value = NextValue();
-        return RecordAsync(OperationKind.Write, key, value, async (engine, token) =>
-        {
-            var result = await engine.SetWithResultAsync(key, Encoding.UTF8.GetBytes(value), cancellationToken: token);
-            return (value, null, result.ServedBy);
-        });
+        return RecordAsync(OperationKind.Write, key, value, token => cache.SetAsync(key, value, token));
     }
 
-    private Task DeleteAsync(string key) => RecordAsync(OperationKind.Delete, key, null, async (engine, token) =>
-    {
-        var result = await engine.DeleteWithResultAsync(key, token);
-        return (null, null, result.ServedBy);
-    });
+    private Task DeleteAsync(string key) => RecordAsync(OperationKind.Delete, key, null, token => cache.DeleteAsync(key, token));
 
-    private Task ReadAsync(string key) => RecordAsync(OperationKind.Read, key, null, async (engine, token) =>
-    {
-        var result = await engine.GetWithResultAsync(key, token);
-        return (result.Value is null ? null : Encoding.UTF8.GetString(result.Value), null, result.ServedBy);
-    });
+    private Task ReadAsync(string key) => RecordAsync(OperationKind.Read, key, null, token => cache.GetAsync(key, token));
 
     private Task PushAsync(string key)
     {
         var element = NextValue();
-        return RecordAsync(OperationKind.Push, key, element, async (engine, token) =>
-        {
-            var reply = await engine.ExecuteCommandAsync(Command("RPUSH", key, element), new CommandRouting([key], IsWrite: true, IsSafeToRepeat: false), token);
-            return reply.IsError ? throw new ErrorReplyException(reply.Text) : (element, null, null);
-        });
+        return RecordAsync(OperationKind.Push, key, element, token => cache.PushAsync(key, element, token));
     }
 
-    private Task ReadListAsync(string key) => RecordAsync(OperationKind.ListRead, key, null, async (engine, token) =>
+    private Task ReadListAsync(string key) => RecordAsync(OperationKind.ListRead, key, null, token => cache.ReadListAsync(key, token));
+
+    private async Task RecordAsync(OperationKind kind, string key, string? written, Func<CancellationToken, Task<ClientReply>> run)
     {
-        var reply = await engine.ExecuteCommandAsync(Command("LRANGE", key, "0", "-1"), new CommandRouting([key], IsWrite: false, IsSafeToRepeat: true), token);
-        if (reply.IsError)
-        {
-            throw new ErrorReplyException(reply.Text);
-        }
-
-        var elements = reply.Items?.Select(item => Encoding.UTF8.GetString(item.Bytes ?? [])).ToArray();
-        return (null, elements is { Length: > 0 } ? elements : null, null);
-    });
-
-    private static CacheCommand Command(string name, params string[] arguments)
-        => new(name, [.. arguments.Select(a => (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(a))]);
-
-    private async Task RecordAsync(OperationKind kind, string key, string? written, Func<FailoverEngine, CancellationToken, Task<(string? Value, string[]? Elements, string? ServedBy)>> run)
-    {
-        // A member that is restarting has no engine: its clients wait, as an application's
-        // requests wait for its process to come back; the operation begins once there is one.
-        var engine = await member.WaitForEngineAsync(CancellationToken.None);
         using var watchdog = new CancellationTokenSource(Watchdog);
         var invoked = history.NowUs;
         try
         {
-            var (value, elements, servedBy) = await run(engine, watchdog.Token);
-            history.Add(new HistoryEntry(history.NextId(), id, kind, key, value, elements, invoked, history.NowUs, Outcome.Ok, null, $"{member.Id}/{servedBy ?? "?"}"));
+            var reply = await run(watchdog.Token);
+            var value = kind == OperationKind.Read ? reply.Value : written;
+            var elements = kind == OperationKind.ListRead ? reply.Elements : null;
+            history.Add(new HistoryEntry(history.NextId(), id, kind, key, value, elements, invoked, history.NowUs, Outcome.Ok, null, $"{member}/{cache.Path}/{reply.ServedBy ?? "?"}"));
         }
         catch (Exception failure)
         {
-            var (outcome, error) = Classify(failure);
-            history.Add(new HistoryEntry(history.NextId(), id, kind, key, written, null, invoked, history.NowUs, outcome, error));
+            var (outcome, error) = failure switch
+            {
+                ClientFailureException known => (known.Outcome, known.Kind),
+                OperationCanceledException => (Outcome.Unknown, $"{cache.Path}/watchdog_15s/unknown"),
+                _ => (Outcome.Unknown, $"{cache.Path}/{failure.GetType().Name}/unknown"),
+            };
+            history.Add(new HistoryEntry(history.NextId(), id, kind, key, written, null, invoked, history.NowUs, outcome, error, $"{member}/{cache.Path}"));
         }
-    }
-
-    /// <summary>
-    /// What the client was told. Only the engine's own "not applied" and a server's error reply
-    /// are a certain failure; anything else (a timeout, a lost connection, the watchdog) may have
-    /// been applied.
-    /// </summary>
-    private static (Outcome Outcome, string Error) Classify(Exception failure) => failure switch
-    {
-        CacheOperationException { Outcome: OperationOutcome.NotApplied } e => (Outcome.Failed, $"{e.GetType().Name}/{e.Kind}/not_applied"),
-        CacheOperationException e => (Outcome.Unknown, $"{e.GetType().Name}/{e.Kind}/unknown"),
-        ErrorReplyException e => (Outcome.Failed, $"error_reply/{e.Code}"),
-        OperationCanceledException => (Outcome.Unknown, "watchdog_15s/unknown"),
-        _ => (Outcome.Unknown, $"{failure.GetType().Name}/unknown"),
-    };
-
-    /// <summary>The server answered with an error (nothing applied); its code names it.</summary>
-    private sealed class ErrorReplyException(string? text) : Exception(text)
-    {
-        public string Code => Message.Split(' ')[0];
     }
 }
