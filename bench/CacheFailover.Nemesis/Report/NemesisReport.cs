@@ -117,6 +117,16 @@ public static class NemesisReport
         }
 
         s.Line();
+        var events = run.Events.Select(e => (e.AtUs, e.Member, e.Event)).ToArray();
+        var splits = GroupObservations.SplitEpochs(events);
+        var reentries = GroupObservations.Reentries(events, "primary");
+        s.Line($"Epochs at which members served different services (the group split under one epoch, F1): {splits.Count}"
+            + (splits.Count == 0 ? string.Empty : " — " + string.Join("; ", splits.Take(10).Select(x => $"epoch {x.Epoch} at {Us(x.FirstAtUs)}: {string.Join(", ", x.ServiceByMember.Select(m => $"{m.Key} on {m.Value}"))}"))));
+        s.Line();
+        var reentered = reentries.GroupBy(r => (r.Epoch, r.Backup)).Select(g => g.First()).ToArray();
+        s.Line($"Epochs that switched back to a backup which had already served in the same failover episode: {reentered.Length}"
+            + (reentered.Length == 0 ? string.Empty : " — " + string.Join("; ", reentered.Take(10).Select(r => $"epoch {r.Epoch} to {r.Backup} at {Us(r.AtUs)}"))));
+        s.Line();
         s.Line("Final state: " + string.Join("; ", run.FinalStates.Select(m => $"{m.Member} {m.Status} epoch {m.Epoch} on {m.Serving} ({m.DroppedAnnouncements} announcement(s) dropped, {m.Restarts} restart(s))")));
         s.Line();
         s.Line("## Fault log");
