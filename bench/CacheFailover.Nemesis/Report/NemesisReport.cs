@@ -100,7 +100,7 @@ public static class NemesisReport
         foreach (var group in run.Availability.PerFault.GroupBy(f => f.Fault.Planned.Kind).OrderBy(g => g.Key))
         {
             var gaps = group.Select(f => f.LongestGap).Order().ToArray();
-            var refused = group.Count(f => f.Fault.Result.StartsWith("refused", StringComparison.Ordinal) || f.Fault.Result.StartsWith("failed", StringComparison.Ordinal) || f.Fault.Result.StartsWith("nemesis error", StringComparison.Ordinal));
+            var refused = group.Count(f => f.Fault.Result.StartsWith("refused", StringComparison.Ordinal) || f.Fault.Result.StartsWith("failed:", StringComparison.Ordinal) || f.Fault.Result.StartsWith("nemesis error", StringComparison.Ordinal));
             s.Line($"| {group.Key} | {gaps.Length} | {refused} | {Ms(gaps[gaps.Length / 2])} | {Ms(gaps[^1])} | {group.Sum(f => f.Failures)} |");
         }
 
