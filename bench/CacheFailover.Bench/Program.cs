@@ -11,14 +11,14 @@ namespace CacheFailover.Bench;
 /// </summary>
 internal static class Program
 {
-    private static readonly string[] Suites = ["overhead", "failover", "failback", "group", "resp", "startup", "distcache"];
+    private static readonly string[] Suites = ["overhead", "failover", "failback", "group", "resp", "startup", "distcache", "soak"];
 
     public static async Task<int> Main(string[] args)
     {
         if (!TryParse(args, out var suite, out var quick, out var outputDirectory, out var repetitions, out var aotBinary, out var error))
         {
             await Console.Error.WriteLineAsync(error);
-            await Console.Error.WriteLineAsync("usage: CacheFailover.Bench <overhead|failover|failback|group|resp|startup|distcache|all> [--quick] [--reps N] [--out DIR] [--aot-binary PATH]");
+            await Console.Error.WriteLineAsync("usage: CacheFailover.Bench <overhead|failover|failback|group|resp|startup|distcache|soak|all> [--quick] [--reps N] [--out DIR] [--aot-binary PATH]");
             return 2;
         }
 
@@ -39,6 +39,7 @@ internal static class Program
                 "resp" => await RespSuite.RunAsync(settings),
                 "startup" => await StartupSuite.RunAsync(settings, aotBinary),
                 "distcache" => await DistributedCacheSuite.RunAsync(settings),
+                "soak" => await SoakSuite.RunAsync(settings),
                 _ => await FailbackSuite.RunAsync(settings),
             };
             results.Add(result);
@@ -91,7 +92,7 @@ internal static class Program
                     return false;
                 }
             }
-            else if (arg is "overhead" or "failover" or "failback" or "group" or "resp" or "startup" or "distcache" or "all" && suite.Length == 0)
+            else if (arg is "overhead" or "failover" or "failback" or "group" or "resp" or "startup" or "distcache" or "soak" or "all" && suite.Length == 0)
             {
                 suite = arg;
             }

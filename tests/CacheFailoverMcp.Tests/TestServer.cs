@@ -37,6 +37,16 @@ internal sealed class TestServer : IAsyncDisposable
     /// <summary>Starts a server on the embedded in-memory pair (or <paramref name="settings"/>).</summary>
     public static async Task<TestServer> StartAsync(HostSettings? settings = null, TimeProvider? timeProvider = null, ILoggerProvider? logs = null, McpClientOptions? clientOptions = null)
     {
+        var clientToServer = new Pipe();
+        var serverToClient = new Pipe();
+        var host = await StartHostAsync(clientToServer.Reader.AsStream(), serverToClient.Writer.AsStream(), settings, timeProvider, logs);
+        var client = await McpClient.CreateAsync(new StreamClientTransport(clientToServer.Writer.AsStream(), serverToClient.Reader.AsStream()), clientOptions);
+        return new TestServer(host, client);
+    }
+
+    /// <summary>The server's own registrations in a started host whose MCP transport reads <paramref name="input"/> and writes <paramref name="output"/>.</summary>
+    public static async Task<IHost> StartHostAsync(Stream input, Stream output, HostSettings? settings = null, TimeProvider? timeProvider = null, ILoggerProvider? logs = null)
+    {
         settings ??= new HostSettings();
         var time = timeProvider ?? TimeProvider.System;
         var provisioner = new BackendProvisioner([new InMemoryCacheBackendFactory(time), new CacheFailover.Redis.RedisCacheBackendFactory(timeProvider: time)], time, settings.AllowLiveDrills);
@@ -44,8 +54,6 @@ internal sealed class TestServer : IAsyncDisposable
         var topology = await ServiceTopology.TryCreateAsync(settings, provisioner, problems)
             ?? throw new InvalidOperationException(string.Join("; ", problems));
 
-        var clientToServer = new Pipe();
-        var serverToClient = new Pipe();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
         if (logs is not null)
@@ -54,11 +62,10 @@ internal sealed class TestServer : IAsyncDisposable
         }
         builder.Services.AddSingleton(time);
         builder.Services.AddFailoverEngine(settings, provisioner, topology);
-        builder.Services.AddFailoverMcpServer(settings).WithStreamServerTransport(clientToServer.Reader.AsStream(), serverToClient.Writer.AsStream());
+        builder.Services.AddFailoverMcpServer(settings).WithStreamServerTransport(input, output);
         var host = builder.Build();
         await host.StartAsync();
-        var client = await McpClient.CreateAsync(new StreamClientTransport(clientToServer.Writer.AsStream(), serverToClient.Reader.AsStream()), clientOptions);
-        return new TestServer(host, client);
+        return host;
     }
 
     /// <summary>Calls a tool with arguments given as JSON text (so wrong types can be sent as they are).</summary>

@@ -54,7 +54,10 @@ public sealed partial class ToolCallGuard(
         IReadOnlyList<string> problems = context.Items.TryGetValue(ArgumentsShapeFilter.NotAnObjectKey, out var shape) && shape is string got
             ? [$"arguments must be an object with one property per argument (got {got})"]
             : context.Items.TryGetValue(ArgumentsShapeFilter.InvalidTextKey, out var invalid) && invalid is string[] names
-                ? [.. names.Select(ToolArgumentValidator.InvalidTextProblem)]
+                // Every problem, as for any other call: the text ones, then the rest (not those of the
+                // same arguments, whose text the shape filter replaced by an empty string).
+                ? [.. names.Select(ToolArgumentValidator.InvalidTextProblem),
+                    .. validator.Validate(name, tool.ProtocolTool.InputSchema, arguments).Where(p => !names.Any(n => p.Contains($"'{n}'", StringComparison.Ordinal)))]
                 : validator.Validate(name, tool.ProtocolTool.InputSchema, arguments);
         if (problems.Count > 0)
         {

@@ -21,7 +21,8 @@ internal enum ParseStatus
 /// <summary>
 /// Reads commands from a client's byte stream: RESP arrays of bulk strings (what every client
 /// library sends) and inline commands (what a person types over telnet). Allocation: one array for
-/// all of a command's argument bytes plus one for their slices; nothing while a command is incomplete.
+/// all of a command's argument bytes plus one for their slices, once the whole command is here;
+/// nothing while a command is incomplete, whatever its header declares.
 /// </summary>
 internal static class RespRequestParser
 {
@@ -37,7 +38,12 @@ internal static class RespRequestParser
     /// <summary>Longest inline command or header line.</summary>
     public const int MaxLineBytes = 64 * 1024;
 
+    /// <summary>Longest count or length header: "-9223372036854775808".</summary>
+    private const int MaxNumberLength = 20;
+
     private static ReadOnlySpan<byte> CrLf => "\r\n"u8;
+
+    private static ReadOnlySpan<byte> InlineSeparators => " \t"u8;
 
     /// <summary>Parses one command from the start of <paramref name="buffer"/>, which is advanced past it when one is read.</summary>
     public static ParseStatus TryParse(ref ReadOnlySequence<byte> buffer, RespCommandTable table, out RespRequest? request, out string? error)
@@ -91,23 +97,27 @@ internal static class RespRequestParser
             return ParseStatus.ProtocolError;
         }
 
-        // First pass: find every argument; nothing is copied until the whole command is here.
-        var slices = ArrayPool<(SequencePosition Start, int Length)>.Shared.Rent((int)count);
-        try
+        // Two passes over the same bytes: the first checks that the whole command is here and well
+        // formed, keeping nothing; only then is anything allocated, sized by the bytes that arrived.
+        // What a header declares (a million arguments, a length of 2^63) is never allocated up front:
+        // a few bytes of header must not make the server hold megabytes (as Redis's CVE-2021-32675).
+        var copy = reader;
+        var scan = ScanArguments(ref reader, (int)count, out var total, out var nameLength, out error);
+        if (scan != ParseStatus.Command)
         {
-            return ReadArguments(ref reader, table, (int)count, slices, out request, out error);
+            return scan;
         }
-        finally
-        {
-            ArrayPool<(SequencePosition Start, int Length)>.Shared.Return(slices);
-        }
+
+        request = CopyArguments(ref copy, table, (int)count, total, nameLength);
+        return ParseStatus.Command;
     }
 
-    private static ParseStatus ReadArguments(ref SequenceReader<byte> reader, RespCommandTable table, int count, (SequencePosition Start, int Length)[] slices, out RespRequest? request, out string? error)
+    /// <summary>Reads past every argument of a command, checking each; allocates nothing.</summary>
+    private static ParseStatus ScanArguments(ref SequenceReader<byte> reader, int count, out long total, out int nameLength, out string? error)
     {
-        request = null;
         error = null;
-        long total = 0;
+        total = 0;
+        nameLength = 0;
         for (var i = 0; i < count; i++)
         {
             if (!reader.TryRead(out var marker))
@@ -133,7 +143,8 @@ internal static class RespRequestParser
                 return ParseStatus.ProtocolError;
             }
 
-            if (total + size > MaxCommandBytes)
+            // Compared as what is left of the budget: total + size could overflow for a length near 2^63.
+            if (size > MaxCommandBytes - total)
             {
                 error = $"Protocol error: the command is larger than {MaxCommandBytes / (1024 * 1024)} MiB, the most the front door takes in one command";
                 return ParseStatus.ProtocolError;
@@ -144,7 +155,6 @@ internal static class RespRequestParser
                 return ParseStatus.NeedMore;
             }
 
-            slices[i] = (reader.Position, (int)size);
             reader.Advance(size);
             if (!reader.IsNext(CrLf, advancePast: true))
             {
@@ -152,23 +162,44 @@ internal static class RespRequestParser
                 return ParseStatus.ProtocolError;
             }
 
+            if (i == 0)
+            {
+                nameLength = (int)size;
+            }
+
             total += size;
         }
 
-        var nameSlice = reader.Sequence.Slice(slices[0].Start, slices[0].Length);
-        var data = new byte[total - slices[0].Length];
+        return ParseStatus.Command;
+    }
+
+    /// <summary>Copies the arguments of a command that <see cref="ScanArguments"/> found whole and well formed.</summary>
+    private static RespRequest CopyArguments(ref SequenceReader<byte> reader, RespCommandTable table, int count, long total, int nameLength)
+    {
+        var data = new byte[total - nameLength];
         var arguments = new ReadOnlyMemory<byte>[count - 1];
+        var name = ReadOnlySequence<byte>.Empty;
         var offset = 0;
-        for (var i = 1; i < count; i++)
+        for (var i = 0; i < count; i++)
         {
-            var (start, size) = slices[i];
-            reader.Sequence.Slice(start, size).CopyTo(data.AsSpan(offset));
-            arguments[i - 1] = data.AsMemory(offset, size);
-            offset += size;
+            reader.Advance(1);
+            ReadNumber(ref reader, out var length, out _, "bulk length");
+            var size = (int)length;
+            if (i == 0)
+            {
+                name = reader.Sequence.Slice(reader.Position, size);
+            }
+            else
+            {
+                reader.Sequence.Slice(reader.Position, size).CopyTo(data.AsSpan(offset, size));
+                arguments[i - 1] = data.AsMemory(offset, size);
+                offset += size;
+            }
+
+            reader.Advance(size + 2);
         }
 
-        request = Create(nameSlice, table, arguments);
-        return ParseStatus.Command;
+        return Create(name, table, arguments);
     }
 
     private static ParseStatus ReadInline(ref SequenceReader<byte> reader, RespCommandTable table, out RespRequest? request, out string? error)
@@ -186,20 +217,59 @@ internal static class RespRequestParser
             return ParseStatus.NeedMore;
         }
 
-        var text = Encoding.UTF8.GetString(line).TrimEnd('\r');
-        var words = text.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
-        if (words.Length == 0)
+        // The words as bytes, as Redis takes them (no round trip through text that would turn bytes
+        // that are not UTF-8 into U+FFFD): split on spaces and tabs, copied once into one array.
+        ReadOnlySpan<byte> bytes = line.ToArray();
+        while (!bytes.IsEmpty && bytes[^1] == (byte)'\r')
+        {
+            bytes = bytes[..^1];
+        }
+
+        var words = 0;
+        var wordBytes = 0;
+        foreach (var range in bytes.SplitAny(InlineSeparators))
+        {
+            var length = range.End.GetOffset(bytes.Length) - range.Start.GetOffset(bytes.Length);
+            if (length > 0)
+            {
+                words++;
+                wordBytes += length;
+            }
+        }
+
+        if (words == 0)
         {
             return ParseStatus.Command;
         }
 
-        var arguments = new ReadOnlyMemory<byte>[words.Length - 1];
-        for (var i = 1; i < words.Length; i++)
+        var data = new byte[wordBytes];
+        var arguments = new ReadOnlyMemory<byte>[words - 1];
+        var name = ReadOnlySequence<byte>.Empty;
+        var offset = 0;
+        var index = -1;
+        foreach (var range in bytes.SplitAny(InlineSeparators))
         {
-            arguments[i - 1] = Encoding.UTF8.GetBytes(words[i]);
+            var word = bytes[range];
+            if (word.IsEmpty)
+            {
+                continue;
+            }
+
+            word.CopyTo(data.AsSpan(offset));
+            if (index < 0)
+            {
+                name = new ReadOnlySequence<byte>(data, offset, word.Length);
+            }
+            else
+            {
+                arguments[index] = data.AsMemory(offset, word.Length);
+            }
+
+            offset += word.Length;
+            index++;
         }
 
-        request = Create(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(words[0])), table, arguments);
+        request = Create(name, table, arguments);
         return ParseStatus.Command;
     }
 
@@ -209,28 +279,49 @@ internal static class RespRequestParser
         return new RespRequest(spec?.Name ?? Encoding.UTF8.GetString(name).ToUpperInvariant(), spec, arguments);
     }
 
-    /// <summary>Reads a decimal number terminated by CRLF.</summary>
+    /// <summary>Reads a decimal number terminated by CRLF, looking no further than the longest 64-bit number.</summary>
     private static ParseStatus ReadNumber(ref SequenceReader<byte> reader, out long value, out string? error, string what)
     {
         value = 0;
         error = null;
-        if (!reader.TryReadTo(out ReadOnlySpan<byte> digits, CrLf, advancePastDelimiter: true))
+        // Byte by byte on a copy of the reader: a header cut across segments is never gathered into a
+        // new array, and a line that is no number is refused after 20 bytes, not after the next CRLF.
+        var probe = reader;
+        Span<byte> digits = stackalloc byte[MaxNumberLength];
+        var length = 0;
+        while (true)
         {
-            if (reader.Remaining > 32)
+            if (!probe.TryRead(out var next))
+            {
+                return ParseStatus.NeedMore;
+            }
+
+            if (next == (byte)'\r')
+            {
+                break;
+            }
+
+            if (length == MaxNumberLength)
             {
                 error = $"Protocol error: invalid {what}";
                 return ParseStatus.ProtocolError;
             }
 
+            digits[length++] = next;
+        }
+
+        if (!probe.TryRead(out var newline))
+        {
             return ParseStatus.NeedMore;
         }
 
-        if (!Utf8Parser.TryParse(digits, out value, out var consumed) || consumed != digits.Length)
+        if (newline != (byte)'\n' || !Utf8Parser.TryParse(digits[..length], out value, out var consumed) || consumed != length)
         {
             error = $"Protocol error: invalid {what}";
             return ParseStatus.ProtocolError;
         }
 
+        reader = probe;
         return ParseStatus.Command;
     }
 }

@@ -123,7 +123,7 @@ public sealed class BadArgumentTests
     {
         await using var server = await TestServer.StartAsync();
         await server.CallOkAsync("cache_set", """{"key":"seed","value":"seed"}""");
-        var before = State.Of(server);
+        var before = ToolCallState.Of(server);
 
         var result = await server.CallAsync(tool, arguments);
 
@@ -138,7 +138,7 @@ public sealed class BadArgumentTests
             Assert.Contains(fragment, text, StringComparison.Ordinal);
         }
 
-        Assert.Equal(before, State.Of(server));
+        Assert.Equal(before, ToolCallState.Of(server));
     }
 
     [Fact]
@@ -146,7 +146,7 @@ public sealed class BadArgumentTests
     {
         await using var server = await TestServer.StartAsync(new HostSettings { AllowLiveDrills = true });
         await server.CallOkAsync("cache_set", """{"key":"seed","value":"seed"}""");
-        var before = State.Of(server);
+        var before = ToolCallState.Of(server);
 
         var result = await server.CallAsync("test_cache_failover_scenario", """{"scenario":"primary_down","mode":"live"}""");
 
@@ -154,7 +154,7 @@ public sealed class BadArgumentTests
         Assert.True(result.IsError, text);
         Assert.Contains("refused", text, StringComparison.Ordinal);
         Assert.Contains("confirm: true", text, StringComparison.Ordinal);
-        Assert.Equal(before, State.Of(server));
+        Assert.Equal(before, ToolCallState.Of(server));
     }
 
     [Fact]
@@ -182,20 +182,5 @@ public sealed class BadArgumentTests
         await server.CallOkAsync("get_cache_failover_status");
 
         Assert.Empty(server.Audit.Query(10));
-    }
-
-    /// <summary>Everything a tool call could change: serving state, options, services, journal, and the stored keys of every service.</summary>
-    private sealed record State(long Epoch, string Active, FailoverOptions Options, string Services, int PendingKeys, string Counts)
-    {
-        public static State Of(TestServer server)
-        {
-            var status = server.Engine.GetStatus();
-            var counts = string.Join(",", status.Services.Select(s =>
-                Unwrapped(server.Engine.GetBackend(s.ServiceId)!) is InMemoryCacheBackend memory ? memory.Count : -1));
-            return new State(status.Epoch, status.ActiveServiceId, status.Options, string.Join(",", status.Services.Select(s => s.ServiceId + ":" + s.Priority)), status.Journal.PendingKeys, counts);
-        }
-
-        // Behind a fault injector only when the server allows live drills.
-        private static ICacheBackend Unwrapped(ICacheBackend backend) => backend is FaultInjectingBackend injector ? injector.Inner : backend;
     }
 }
