@@ -128,13 +128,25 @@ internal static class SoakSuite
                     break;
                 }
 
-                await engine.TriggerManualFailoverAsync("bench: soak", "backup");
-                failovers++;
-                Interlocked.Increment(ref switches);
-                await Clock.Delay(cycle / 2, CancellationToken.None);
-                await engine.TriggerManualRecoveryAsync("bench: soak");
-                recoveries++;
-                Interlocked.Increment(ref switches);
+                // A recovery that was refused (its verification failed) is tried again before the next failover.
+                if (engine.ActiveServiceId == "primary")
+                {
+                    await engine.TriggerManualFailoverAsync("bench: soak", "backup");
+                    failovers++;
+                    Interlocked.Increment(ref switches);
+                    await Clock.Delay(cycle / 2, CancellationToken.None);
+                }
+
+                var recovery = await engine.TriggerManualRecoveryAsync("bench: soak");
+                if (recovery.Success)
+                {
+                    recoveries++;
+                    Interlocked.Increment(ref switches);
+                }
+                else
+                {
+                    Progress.Line($"soak: recovery refused: {recovery.RefusalReason}");
+                }
             }
 
             return (failovers, recoveries);
