@@ -190,7 +190,8 @@ internal sealed class FailoverCoordinator(
         {
             // A backup must take a write before traffic moves to it, and hold nothing from the last failback.
             var refusal = await prober.VerifyCanServeAsync(candidate, current.OperationTimeout, $"timeout_threshold_ms = {current.TimeoutThresholdMs}")
-                ?? await cleanup.EnsureCleanAsync(candidate);
+                ?? await cleanup.EnsureCleanAsync(candidate)
+                ?? (from.IsPrimary ? null : await ForgetEarlierStintAsync(candidate, current));
             if (refusal is not null)
             {
                 errors.Add($"{candidate.Id}: {refusal}");
@@ -245,6 +246,46 @@ internal sealed class FailoverCoordinator(
         controller.NoteFailedFailover(failure, retry);
         events.Record(failure);
         return failure;
+    }
+
+    /// <summary>
+    /// A backup that already served earlier in this failover still holds what was written on it then,
+    /// while the same keys may since have been written or deleted on the backup that served after it:
+    /// served again as they are, those values would be stale reads or resurrected deletes (I1, I2). So
+    /// before it takes traffic again, every key journaled on it in its earlier stints is invalidated on
+    /// it (its journal is on it, so it is readable whenever it can serve); such keys then miss until
+    /// written again. Returns why it cannot serve, or null.
+    /// </summary>
+    private async Task<string?> ForgetEarlierStintAsync(CacheService candidate, FailoverOptions current)
+    {
+        var earlier = group.JournalSoFar.Where(l => l.ServiceId == candidate.Id).ToList();
+        if (earlier.Count == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            var (keys, overflow) = await group.ReadJournalsAsync(earlier, CancellationToken.None);
+            if (overflow is not null)
+            {
+                return $"it served earlier in this failover and {overflow}, so what it still holds is not known";
+            }
+
+            var distinct = keys.Distinct(StringComparer.Ordinal).ToList();
+            for (var i = 0; i < distinct.Count; i += current.InvalidationBatchSize)
+            {
+                var batch = distinct.GetRange(i, Math.Min(current.InvalidationBatchSize, distinct.Count - i));
+                await prober.WithDeadlineAsync(candidate.Backend.InvalidateAsync(batch), candidate, current.HealthCheckTimeout,
+                    $"invalidating what it took in its earlier stint within health_check_timeout_seconds = {current.HealthCheckTimeoutSeconds}", CancellationToken.None);
+            }
+
+            return null;
+        }
+        catch (Exception ex) when (ex is CacheBackendException or TimeoutException)
+        {
+            return $"it served earlier in this failover and what it took then could not be invalidated: {ex.Message}";
+        }
     }
 
     private string DescribeServices(FailoverOptions current)
