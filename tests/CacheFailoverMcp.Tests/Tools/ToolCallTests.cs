@@ -433,11 +433,31 @@ public sealed class ToolCallTests
             await server.CallOkAsync("cache_set", $$"""{"key":"k{{i}}","value":"v"}""");
         }
 
+        // The client drops progress that reaches it after the call's result (its per-call handler is gone by
+        // then), so every notifications/progress is collected by a handler of the session's own.
         var updates = new List<ProgressNotificationValue>();
-        var result = await server.CallAsync("trigger_manual_recovery", """{"reason":"progress test done"}""", new SynchronousProgress(updates));
+        await using var collecting = server.Client.RegisterNotificationHandler(NotificationMethods.ProgressNotification, (n, _) =>
+        {
+            var value = n.Params!["progress"]!.GetValue<float>();
+            lock (updates)
+            {
+                updates.Add(new ProgressNotificationValue { Progress = value, Message = n.Params["message"]?.GetValue<string>() });
+            }
+
+            return ValueTask.CompletedTask;
+        });
+        var result = await server.CallAsync("trigger_manual_recovery", """{"reason":"progress test done"}""", new SynchronousProgress([]));
 
         Assert.True(result.IsError != true, TestServer.Text(result));
-        await RealTimePoll.UntilAsync(() => { lock (updates) { return updates.Any(u => u.Message!.Contains("serves again", StringComparison.Ordinal)); } }, TimeSpan.FromSeconds(10));
+        // Wait until every step up to the switch (its number is the count) has arrived.
+        await RealTimePoll.UntilAsync(() =>
+        {
+            lock (updates)
+            {
+                var switchStep = updates.Where(u => u.Message!.Contains("serves again", StringComparison.Ordinal)).Select(u => (float?)u.Progress).FirstOrDefault();
+                return switchStep is { } step && updates.Count >= step;
+            }
+        }, TimeSpan.FromSeconds(10));
         List<ProgressNotificationValue> seen;
         lock (updates)
         {
