@@ -20,10 +20,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A port nothing listens on (bash only: a fresh machine may have neither python nor curl).
+# A port nothing listens on (bash only: a fresh machine may have neither python nor curl), below
+# Linux's ephemeral range (32768 and up): a port from that range can be taken by any outgoing
+# connection between this check and the bind (a CI run lost the sample's own port that way).
 free_port() {
   while :; do
-    local port=$((20000 + RANDOM % 40000))
+    local port=$((20000 + RANDOM % 12000))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
   done
 }
@@ -39,7 +41,10 @@ if grep -q 'ProjectReference' samples/HybridCacheApp/HybridCacheApp.csproj; then
   exit 1
 fi
 
-primary_port="$(free_port)"; backup_port="$(free_port)"; app_port="$(free_port)"
+# Three distinct ports (two draws can give the same one: nothing listens on it yet).
+primary_port="$(free_port)"
+backup_port="$(free_port)"; while [ "$backup_port" = "$primary_port" ]; do backup_port="$(free_port)"; done
+app_port="$(free_port)"; while [ "$app_port" = "$primary_port" ] || [ "$app_port" = "$backup_port" ]; do app_port="$(free_port)"; done
 for port in "$primary_port" "$backup_port"; do
   redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >/dev/null &
   pids+=("$!")
