@@ -61,6 +61,23 @@ public sealed class ToolManifestTests
         Assert.Equal(["get_cache_failover_status"], deferred.Where(t => t.IsBuilt).Select(t => t.ProtocolTool.Name));
     }
 
+    [Fact]
+    public async Task CallTool_BuiltWithoutAResultSchema_ReturnsStructuredContentEqualToItsText()
+    {
+        // Built from the recorded output schema, not from the result type: the structured content must
+        // still come back, the same JSON as the text block, with the recorded schema's properties.
+        await using var server = await TestServer.StartAsync();
+        var recorded = ToolManifest.Embedded.Get("get_cache_failover_status").OutputSchema!.Value;
+
+        var result = await server.CallAsync("get_cache_failover_status");
+
+        Assert.NotEqual(true, result.IsError);
+        var structured = Assert.NotNull(result.StructuredContent);
+        Assert.Equal(JsonNode.Parse(TestServer.Text(result))!.ToJsonString(), JsonNode.Parse(structured.GetRawText())!.ToJsonString());
+        var properties = recorded.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal);
+        Assert.Equal(properties, structured.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+    }
+
     /// <summary>Every tool of the server's assembly, built the way the SDK's <c>WithTools&lt;T&gt;</c> builds it, then simplified.</summary>
     private static List<Tool> BuiltBySdk()
     {
