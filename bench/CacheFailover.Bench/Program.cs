@@ -18,7 +18,7 @@ internal static class Program
         if (!TryParse(args, out var suite, out var quick, out var outputDirectory, out var repetitions, out var aotBinary, out var error))
         {
             await Console.Error.WriteLineAsync(error);
-            await Console.Error.WriteLineAsync("usage: CacheFailover.Bench <overhead|failover|failback|group|resp|startup|distcache|soak|all> [--quick] [--reps N] [--out DIR] [--aot-binary PATH]");
+            await Console.Error.WriteLineAsync("usage: CacheFailover.Bench <overhead|failover|failback|group|resp|startup|distcache|soak|breakdown|all> [--quick] [--reps N] [--out DIR] [--aot-binary PATH]");
             return 2;
         }
 
@@ -39,6 +39,7 @@ internal static class Program
                 "resp" => await RespSuite.RunAsync(settings),
                 "startup" => await StartupSuite.RunAsync(settings, aotBinary),
                 "distcache" => await DistributedCacheSuite.RunAsync(settings),
+                "breakdown" => await BreakdownSuite.RunAsync(settings),
                 "soak" => await SoakSuite.RunAsync(settings),
                 _ => await FailbackSuite.RunAsync(settings),
             };
@@ -92,7 +93,7 @@ internal static class Program
                     return false;
                 }
             }
-            else if (arg is "overhead" or "failover" or "failback" or "group" or "resp" or "startup" or "distcache" or "soak" or "all" && suite.Length == 0)
+            else if (arg is "overhead" or "failover" or "failback" or "group" or "resp" or "startup" or "distcache" or "soak" or "breakdown" or "all" && suite.Length == 0)
             {
                 suite = arg;
             }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using CacheFailover.Backends;
 using CacheFailover.Redis.Internal;
@@ -25,7 +26,7 @@ namespace CacheFailover.Redis;
 /// already sent, may still be applied.
 /// </para>
 /// </remarks>
-public sealed partial class RedisCacheBackend : ICacheBackend
+public sealed partial class RedisCacheBackend : ICacheBackend, ICommandFailures
 {
     private const int StateUnknown = 0;
     private const int StateUp = 1;
@@ -169,7 +170,7 @@ public sealed partial class RedisCacheBackend : ICacheBackend
     public ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return ExecuteAsync("GET", key, static (database, k) => database.StringGetAsync(k), static value => (byte[]?)value, cancellationToken);
+        return RunAsync("GET", key, static (database, k) => database.StringGetAsync(k), static value => (byte[]?)value, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -189,7 +190,27 @@ public sealed partial class RedisCacheBackend : ICacheBackend
         }
 
         // Copied: the library may write the bytes after this call has given up (a cancelled caller
-        // can reuse its buffer), and a cache value must never be torn.
+        // can reuse its buffer), and a cache value must never be torn. On the healthy path the copy
+        // is a pooled buffer that goes back to the pool when the library has completed the command.
+        if (!cancellationToken.IsCancellationRequested && Volatile.Read(ref _disposed) == 0 && Volatile.Read(ref _database) is { } database)
+        {
+            var rented = value.Length == 0 ? null : ArrayPool<byte>.Shared.Rent(value.Length);
+            var copy = rented is null ? ReadOnlyMemory<byte>.Empty : rented.AsMemory(0, value.Length);
+            value.Span.CopyTo(rented);
+            Task<bool> pending;
+            try
+            {
+                pending = database.StringSetAsync(key, copy, expiry, When.Always, CommandFlags.None);
+            }
+            catch (Exception exception)
+            {
+                // Not given back: whether the library kept a reference to the buffer is unknown.
+                return ValueTask.FromException(Failure(exception, "SET", key));
+            }
+
+            return TaskRace<bool, bool>.RunVoid(pending, this, "SET", rented, cancellationToken);
+        }
+
         var command = new SetCommand(key, value.ToArray(), expiry);
         return ExecuteVoidAsync("SET", command, static (database, c) => database.StringSetAsync(c.Key, c.Value, c.Expiry, When.Always, CommandFlags.None), cancellationToken);
     }
@@ -199,14 +220,14 @@ public sealed partial class RedisCacheBackend : ICacheBackend
     public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return ExecuteAsync("UNLINK", key, static (database, k) => database.KeyDeleteAsync(k), cancellationToken);
+        return RunAsync("UNLINK", key, static (database, k) => database.KeyDeleteAsync(k), static existed => existed, cancellationToken);
     }
 
     /// <inheritdoc />
     public ValueTask<bool> ExistsAsync(string key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return ExecuteAsync("EXISTS", key, static (database, k) => database.KeyExistsAsync(k), cancellationToken);
+        return RunAsync("EXISTS", key, static (database, k) => database.KeyExistsAsync(k), static exists => exists, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -273,6 +294,36 @@ public sealed partial class RedisCacheBackend : ICacheBackend
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         return Volatile.Read(ref _database) is { } database ? new ValueTask<IDatabase>(database) : WaitForConnectionAsync(command, cancellationToken);
     }
+
+    /// <summary>
+    /// The healthy path of a single-key command once connected: sent at once, and the library's task
+    /// handed to one pooled <see cref="TaskRace{TRaw, TResult}"/> that honours the caller's token,
+    /// converts the reply and classifies a failure, so that no async state machine (and no extra
+    /// continuation) stands between the library and the caller. Before the first connect, after
+    /// dispose or with a cancelled token it is <see cref="ExecuteAsync{TState, TRaw, TResult}"/>.
+    /// </summary>
+    private ValueTask<TResult> RunAsync<TRaw, TResult>(string command, string key, Func<IDatabase, string, Task<TRaw>> call, Func<TRaw, TResult> convert, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested || Volatile.Read(ref _disposed) != 0 || Volatile.Read(ref _database) is not { } database)
+        {
+            return ExecuteAsync(command, key, call, convert, cancellationToken);
+        }
+
+        Task<TRaw> pending;
+        try
+        {
+            pending = call(database, key);
+        }
+        catch (Exception exception)
+        {
+            return ValueTask.FromException<TResult>(Failure(exception, command, key));
+        }
+
+        return TaskRace<TRaw, TResult>.Run(pending, convert, this, command, null, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    Exception ICommandFailures.Classify(Exception exception, string command) => Failure(exception, command, string.Empty);
 
     /// <summary>As <see cref="ExecuteAsync{TState, TRaw, TResult}"/> for a command whose reply is not wanted: one state machine, no adapter.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
