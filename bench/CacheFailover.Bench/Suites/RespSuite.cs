@@ -19,8 +19,12 @@ internal sealed record RespFigures(string Contender, string Test, double Request
 
 internal sealed record RespCell(int ValueBytes, int Pipeline, IReadOnlyList<RespFigures> Contenders);
 
-/// <summary>One fault repetition through the front door: how long after the fault the first request started after it succeeded, and how many failed.</summary>
-internal sealed record RespFaultRepetition(double FirstSuccessAfterFaultMs, long Requests, long Errors, long ErrorsAfterFirstSuccess);
+/// <summary>
+/// One fault repetition through the front door: how long after the fault the first request started after it succeeded,
+/// and how many failed; for a SIGKILL also when an independent observer saw the dead server's socket close (the
+/// earliest any client could know) and when the engine switched, both from the fault (NaN when not seen).
+/// </summary>
+internal sealed record RespFaultRepetition(double FirstSuccessAfterFaultMs, long Requests, long Errors, long ErrorsAfterFirstSuccess, double SocketClosedMs = double.NaN, double EngineSwitchedMs = double.NaN);
 
 internal sealed record RespFaultFigures(string Fault, int Workers, IReadOnlyList<RespFaultRepetition> Repetitions, double MedianFirstSuccessMs, double MaxFirstSuccessMs, long TotalErrors);
 
@@ -163,6 +167,7 @@ internal static class RespSuite
                 throw new InvalidOperationException($"resp {fault} repetition {repetition + 1}: the engine left the primary during the warm-up ('{engine.Engine.ActiveServiceId}' serves, {engine.Engine.Status}).");
             }
 
+            using var watch = fault == "SIGKILL" ? SocketCloseWatch.Start(servers.Primary.Port) : null;
             var faultAt = Clock.Now;
             if (fault == "SIGKILL")
             {
@@ -180,8 +185,10 @@ internal static class RespSuite
             var firstMs = first == default ? double.PositiveInfinity : Clock.Ms(first.Ended - faultAt);
             var errors = records.LongCount(r => !r.Success);
             var errorsLater = first == default ? 0 : records.LongCount(r => !r.Success && r.Started > first.Ended);
-            repetitions.Add(new RespFaultRepetition(Math.Round(firstMs, 2), records.Count, errors, errorsLater));
-            Progress.Line(string.Create(CultureInfo.InvariantCulture, $"resp: {fault} repetition {repetition + 1}/{settings.FailoverRepetitions}: first success {firstMs:0.0} ms after the fault, {errors} error(s) in {records.Count} requests"));
+            var closedMs = watch?.ClosedAt(TimeSpan.FromSeconds(1)) is { } closedAt ? Math.Round(Clock.Ms(closedAt - faultAt), 2) : double.NaN;
+            var switchedMs = engine.Events.Where(e => e.Timestamp >= faultAt).Select(e => Math.Round(Clock.Ms(e.Timestamp - faultAt), 2)).DefaultIfEmpty(double.NaN).First();
+            repetitions.Add(new RespFaultRepetition(Math.Round(firstMs, 2), records.Count, errors, errorsLater, closedMs, switchedMs));
+            Progress.Line(string.Create(CultureInfo.InvariantCulture, $"resp: {fault} repetition {repetition + 1}/{settings.FailoverRepetitions}: first success {firstMs:0.0} ms after the fault (socket seen closed {closedMs:0.0} ms, engine switched {switchedMs:0.0} ms), {errors} error(s) in {records.Count} requests"));
 
             // Back to the healthy start: the primary up again (empty after a kill) and serving.
             if (fault == "SIGKILL")
@@ -358,12 +365,13 @@ internal static class RespSuite
             ])));
         markdown.Subheading("faults under load, through the front door");
         markdown.Table(
-            ["fault", "workers", "first success after the fault, per repetition (ms)", "median / max ms", "errors (per repetition)"],
+            ["fault", "workers", "first success after the fault, per repetition (ms)", "killed server's socket seen closed by an observer / engine switched (ms)", "median / max ms", "errors (per repetition)"],
             figures.Faults.Select(f => (IReadOnlyList<string>)
             [
                 f.Fault,
                 f.Workers.ToString(CultureInfo.InvariantCulture),
                 string.Join(", ", f.Repetitions.Select(r => Markdown.F(r.FirstSuccessAfterFaultMs))),
+                f.Fault == "SIGKILL" ? string.Join(", ", f.Repetitions.Select(r => $"{Markdown.F(r.SocketClosedMs)} / {Markdown.F(r.EngineSwitchedMs)}")) : "-",
                 $"{Markdown.F(f.MedianFirstSuccessMs)} / {Markdown.F(f.MaxFirstSuccessMs)}",
                 string.Join(", ", f.Repetitions.Select(r => r.Errors.ToString(CultureInfo.InvariantCulture))),
             ]));
