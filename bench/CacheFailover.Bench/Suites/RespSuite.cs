@@ -19,8 +19,12 @@ internal sealed record RespFigures(string Contender, string Test, double Request
 
 internal sealed record RespCell(int ValueBytes, int Pipeline, IReadOnlyList<RespFigures> Contenders);
 
-/// <summary>One fault repetition through the front door: how long after the fault the first request started after it succeeded, and how many failed.</summary>
-internal sealed record RespFaultRepetition(double FirstSuccessAfterFaultMs, long Requests, long Errors, long ErrorsAfterFirstSuccess);
+/// <summary>
+/// One fault repetition through the front door: how long after the fault the first request started after it succeeded,
+/// and how many failed; for a SIGKILL also when an independent observer saw the dead server's socket close (the
+/// earliest any client could know) and when the engine switched, both from the fault (NaN when not seen).
+/// </summary>
+internal sealed record RespFaultRepetition(double FirstSuccessAfterFaultMs, long Requests, long Errors, long ErrorsAfterFirstSuccess, double SocketClosedMs = double.NaN, double EngineSwitchedMs = double.NaN);
 
 internal sealed record RespFaultFigures(string Fault, int Workers, IReadOnlyList<RespFaultRepetition> Repetitions, double MedianFirstSuccessMs, double MaxFirstSuccessMs, long TotalErrors);
 
@@ -140,6 +144,7 @@ internal static class RespSuite
             string.Create(CultureInfo.InvariantCulture, $"redis-benchmark -q --csv -t set,get -c {Clients} -n {requests} -d <value> -P <pipeline>; {rounds} round(s), the contenders' order rotating each round; ratio = front door ÷ direct in the same round, median over rounds (min–max)."),
             missing.Count == 0 ? "twemproxy and HAProxy ran in the same rounds as the others." : $"Not installed here, so not in this run: {string.Join(", ", missing)}; the targets then use the issue's figures for it (twemproxy 0.91 at pipeline 1).",
             string.Create(CultureInfo.InvariantCulture, $"Faults: {settings.FailoverWorkers} workers, each on its own connection to the front door, alternating SET and GET (both safe to repeat) of 100 B values; after {settings.FailoverWarmup.TotalSeconds:0.#} s the primary is killed (SIGKILL) or frozen (SIGSTOP); first success = the first request started after the fault that succeeded (the primary cannot have served it), measured from the fault; the run then goes on for {settings.FailoverWindow.TotalSeconds:0.#} s. Between repetitions the primary is restarted or resumed and the engine recovered to it by hand."),
+            "SIGKILL, 'socket seen closed': a plain connection to the primary, read by a dedicated thread, notes when the kernel closes the killed server's socket (the earliest any client can know); 'engine switched': when the engine recorded its failover. First success minus the first is the engine's and StackExchange.Redis's share; the first repetition is the process's first failover on a connection failure (docs/resp.md, Performance, says where its extra time goes).",
             "Failback: keys of four types (string, hash, list, set) written \"old\" through the contender; the primary frozen (SIGSTOP) until the contender serves the backup (the engine on its own probes; HAProxy on its checks); half the keys rewritten, half deleted through it; the primary resumed (the engine recovered by hand; HAProxy on its checks); every key read back through the contender: a read of \"old\" is stale (rewritten keys, I1) or resurrected (deleted keys, I2).",
             throughputSwitches.Count == 0 ? "The engine stayed on the primary through every throughput cell." : $"**The engine switched during the healthy throughput cells** ({throughputSwitches.Count}): {string.Join("; ", throughputSwitches)}",
             $"Every switch of the run, the faults' failovers and the recoveries between repetitions included: {(switches.Count == 0 ? "none" : string.Join("; ", switches))}",
@@ -163,6 +168,7 @@ internal static class RespSuite
                 throw new InvalidOperationException($"resp {fault} repetition {repetition + 1}: the engine left the primary during the warm-up ('{engine.Engine.ActiveServiceId}' serves, {engine.Engine.Status}).");
             }
 
+            using var watch = fault == "SIGKILL" ? SocketCloseWatch.Start(servers.Primary.Port) : null;
             var faultAt = Clock.Now;
             if (fault == "SIGKILL")
             {
@@ -180,8 +186,10 @@ internal static class RespSuite
             var firstMs = first == default ? double.PositiveInfinity : Clock.Ms(first.Ended - faultAt);
             var errors = records.LongCount(r => !r.Success);
             var errorsLater = first == default ? 0 : records.LongCount(r => !r.Success && r.Started > first.Ended);
-            repetitions.Add(new RespFaultRepetition(Math.Round(firstMs, 2), records.Count, errors, errorsLater));
-            Progress.Line(string.Create(CultureInfo.InvariantCulture, $"resp: {fault} repetition {repetition + 1}/{settings.FailoverRepetitions}: first success {firstMs:0.0} ms after the fault, {errors} error(s) in {records.Count} requests"));
+            var closedMs = watch?.ClosedAt(TimeSpan.FromSeconds(1)) is { } closedAt ? Math.Round(Clock.Ms(closedAt - faultAt), 2) : double.NaN;
+            var switchedMs = engine.Events.Where(e => e.Timestamp >= faultAt).Select(e => Math.Round(Clock.Ms(e.Timestamp - faultAt), 2)).DefaultIfEmpty(double.NaN).First();
+            repetitions.Add(new RespFaultRepetition(Math.Round(firstMs, 2), records.Count, errors, errorsLater, closedMs, switchedMs));
+            Progress.Line(string.Create(CultureInfo.InvariantCulture, $"resp: {fault} repetition {repetition + 1}/{settings.FailoverRepetitions}: first success {firstMs:0.0} ms after the fault (socket seen closed {closedMs:0.0} ms, engine switched {switchedMs:0.0} ms), {errors} error(s) in {records.Count} requests"));
 
             // Back to the healthy start: the primary up again (empty after a kill) and serving.
             if (fault == "SIGKILL")
@@ -358,12 +366,13 @@ internal static class RespSuite
             ])));
         markdown.Subheading("faults under load, through the front door");
         markdown.Table(
-            ["fault", "workers", "first success after the fault, per repetition (ms)", "median / max ms", "errors (per repetition)"],
+            ["fault", "workers", "first success after the fault, per repetition (ms)", "killed server's socket seen closed by an observer / engine switched (ms)", "median / max ms", "errors (per repetition)"],
             figures.Faults.Select(f => (IReadOnlyList<string>)
             [
                 f.Fault,
                 f.Workers.ToString(CultureInfo.InvariantCulture),
                 string.Join(", ", f.Repetitions.Select(r => Markdown.F(r.FirstSuccessAfterFaultMs))),
+                f.Fault == "SIGKILL" ? string.Join(", ", f.Repetitions.Select(r => $"{Markdown.F(r.SocketClosedMs)} / {Markdown.F(r.EngineSwitchedMs)}")) : "-",
                 $"{Markdown.F(f.MedianFirstSuccessMs)} / {Markdown.F(f.MaxFirstSuccessMs)}",
                 string.Join(", ", f.Repetitions.Select(r => r.Errors.ToString(CultureInfo.InvariantCulture))),
             ]));

@@ -203,12 +203,19 @@ internal sealed class RespDispatcher(FailoverEngine engine, ConnectionCommands c
             return false;
         }
 
+        // Compared as bytes: this runs on every argument of such a command, and a string per
+        // argument (plus a closure) was an allocation per argument on the hot path.
         foreach (var argument in arguments)
         {
-            if (argument.Length <= 8)
+            if (argument.Length > 8)
             {
-                var word = Encoding.ASCII.GetString(argument.Span);
-                if (options.Any(o => o.Equals(word, StringComparison.OrdinalIgnoreCase)))
+                continue;
+            }
+
+            var bytes = argument.Span;
+            for (var i = 0; i < options.Count; i++)
+            {
+                if (Ascii.EqualsIgnoreCase(bytes, options[i]))
                 {
                     return true;
                 }
