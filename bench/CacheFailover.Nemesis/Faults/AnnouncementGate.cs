@@ -92,7 +92,7 @@ public sealed class AnnouncementGateBackend(ICacheBackend inner, AnnouncementGat
 
         public ValueTask<GroupRecord?> ReadRecordAsync(CancellationToken cancellationToken) => _inner.ReadRecordAsync(cancellationToken);
 
-        public ValueTask<bool> TryWriteRecordAsync(GroupRecord record, CancellationToken cancellationToken) => _inner.TryWriteRecordAsync(record, cancellationToken);
+        public ValueTask<bool> TryWriteRecordAsync(GroupRecord record, RecordWrite mode, CancellationToken cancellationToken) => _inner.TryWriteRecordAsync(record, mode, cancellationToken);
 
         public ValueTask SetFencedAsync(GroupFence fence, string key, ReadOnlyMemory<byte> value, TimeSpan? timeToLive, CancellationToken cancellationToken) => _inner.SetFencedAsync(fence, key, value, timeToLive, cancellationToken);
 

@@ -207,12 +207,18 @@ internal sealed class FailoverCoordinator(
             }
 
             var proposal = group.Propose(FailoverStatus.FailedOver, expectedEpoch + 1, candidate, null, reason, trigger, journal, from.IsPrimary ? null : group.Record?.DirtyReason);
-            var (claim, claimError) = await group.ClaimAsync(proposal, candidate);
+            var (claim, claimError) = await group.ClaimAsync(proposal, candidate, leaving: from);
+
             if (claim == ClaimOutcome.Lost)
             {
                 controller.AbortSwitch();
                 group.AdoptPending();
                 Log.FailoverFailed(logger, from.Id, trigger.ToWireName(), claimError!);
+                if (!automatic)
+                {
+                    throw new FailoverRefusedException($"The group took another decision first, and this member follows it: {claimError}");
+                }
+
                 return null;
             }
 

@@ -127,62 +127,99 @@ internal sealed class GroupCoordinator : IAsyncDisposable
         => new((Record?.Version ?? 0) + 1, epoch, status, serving.Id, target?.Id, reason, trigger, Me, _time.GetUtcNow(), journal, dirtyReason);
 
     /// <summary>
-    /// Claims the record for <paramref name="next"/> on <paramref name="decisive"/> (the service the
-    /// decision hands traffic to, or takes it from), then spreads it to the other services without
-    /// waiting. Lost when that service already holds this version or a newer one.
+    /// Claims the record for <paramref name="next"/>: a compare-and-set on every service this member
+    /// can use, one after another in the registry's order (primary first), which must include
+    /// <paramref name="decisive"/> (the service the decision hands traffic to, or takes it from).
+    /// Lost as soon as one service already holds this version or a newer one; then spreads the record
+    /// to the services it skipped, without waiting. <paramref name="leaving"/>, the service a failover
+    /// moves traffic away from, is skipped: it may be hung, and every member deciding that failover
+    /// leaves the same one.
     /// </summary>
-    public async Task<(ClaimOutcome Outcome, string? Error)> ClaimAsync(GroupRecord next, CacheService decisive, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// One order for every member is what makes two decisions taken at the same moment meet: both
+    /// try the same first service, one wins there, and the other stops before it has written
+    /// anywhere the first has not (on its own decisive service alone, both would win, each on its
+    /// own backup, and the group would serve two datasets). A service this member counts unhealthy
+    /// is skipped rather than waited on, and so is one that does not answer; only
+    /// <paramref name="decisive"/> must take the claim. Members whose views of
+    /// health differ may still both win, each where the other skipped: <see cref="GroupRecord.Outranks"/>
+    /// then settles the group on one of the two at the next probe round at the latest.
+    /// </remarks>
+    public async Task<(ClaimOutcome Outcome, string? Error)> ClaimAsync(GroupRecord next, CacheService decisive, CacheService? leaving = null, CancellationToken cancellationToken = default)
     {
-        var store = StoreOf(decisive);
-        if (store is null)
+        if (StoreOf(decisive) is null)
         {
             Remember(next);
             return (ClaimOutcome.Won, null);
         }
 
-        bool won;
-        try
+        var skipped = new List<CacheService>();
+        foreach (var (service, store) in StoresInClaimOrder())
         {
-            won = await WithDeadlineAsync(store.TryWriteRecordAsync(next, cancellationToken), cancellationToken);
-        }
-        catch (Exception ex) when (ex is CacheBackendException or OperationCanceledException)
-        {
-            return (ClaimOutcome.Unavailable, $"'{decisive.Id}' could not record the group's decision: {ex.Message}");
-        }
+            var required = service == decisive;
+            if (!required && (service == leaving || service.Health.Evaluate(_options.Current) == ServiceHealth.Unhealthy))
+            {
+                skipped.Add(service);
+                continue;
+            }
 
-        if (!won)
-        {
-            GroupRecord? theirs = null;
+            bool won;
             try
             {
-                theirs = await WithDeadlineAsync(store.ReadRecordAsync(cancellationToken), cancellationToken);
+                won = await WithDeadlineAsync(store.TryWriteRecordAsync(next, RecordWrite.Claim, cancellationToken), cancellationToken);
             }
-            catch (Exception ex) when (ex is CacheBackendException or OperationCanceledException)
+            catch (Exception ex) when (ex is CacheBackendException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
-                Log.GroupCallFailed(_logger, Name, "reading the record after a lost claim", decisive.Id, ex.Message);
+                if (required)
+                {
+                    return (ClaimOutcome.Unavailable, $"'{decisive.Id}' could not record the group's decision: {ex.Message}");
+                }
+
+                Log.GroupCallFailed(_logger, Name, "claiming the record", service.Id, ex.Message);
+                skipped.Add(service);
+                continue;
             }
 
-            lock (_lock)
+            if (!won)
             {
-                // Adopted when the caller's switch has ended (AdoptPending).
-                _pending = theirs;
+                return await LoseClaimAsync(service, store, cancellationToken);
             }
-
-            return (ClaimOutcome.Lost, theirs is null
-                ? $"another member of group '{Name}' changed the record on '{decisive.Id}' first."
-                : $"member {theirs.DecidedBy.MemberId} ({theirs.DecidedBy.Host}, pid {theirs.DecidedBy.Pid}) decided first: {theirs.Status.ToWireName()} at epoch {theirs.Epoch}, '{theirs.ServingServiceId}' serving ({theirs.Reason}).");
         }
 
         Remember(next);
-        _ = SpreadAsync(next, decisive);
+        _ = SpreadToAsync(next, skipped);
         return (ClaimOutcome.Won, null);
+    }
+
+    /// <summary>A claim met a service holding the same version or newer: reads what won there, to follow it once the caller's switch has ended.</summary>
+    private async Task<(ClaimOutcome Outcome, string? Error)> LoseClaimAsync(CacheService service, IGroupStore store, CancellationToken cancellationToken)
+    {
+        GroupRecord? theirs = null;
+        try
+        {
+            theirs = await WithDeadlineAsync(store.ReadRecordAsync(cancellationToken), cancellationToken);
+        }
+        catch (Exception ex) when (ex is CacheBackendException or OperationCanceledException)
+        {
+            Log.GroupCallFailed(_logger, Name, "reading the record after a lost claim", service.Id, ex.Message);
+        }
+
+        lock (_lock)
+        {
+            // Adopted when the caller's switch has ended (AdoptPending).
+            _pending = theirs;
+        }
+
+        return (ClaimOutcome.Lost, theirs is null
+            ? $"another member of group '{Name}' changed the record on '{service.Id}' first."
+            : $"member {theirs.DecidedBy.MemberId} ({theirs.DecidedBy.Host}, pid {theirs.DecidedBy.Pid}) decided first: {theirs.Status.ToWireName()} at epoch {theirs.Epoch}, '{theirs.ServingServiceId}' serving ({theirs.Reason}).");
     }
 
     /// <summary>Makes <paramref name="record"/> this member's and writes it to every service that holds an older copy, without waiting (when a claim could not be made on the decisive service).</summary>
     public void Publish(GroupRecord record)
     {
         Remember(record);
-        _ = SpreadAsync(record, except: null);
+        _ = SpreadToAsync(record, [.. Stores().Select(pair => pair.Key)]);
     }
 
     /// <summary>Every key in the journal sets at <paramref name="locations"/>, and the first overflow found (I5); throws when a set cannot be read.</summary>
@@ -245,7 +282,15 @@ internal sealed class GroupCoordinator : IAsyncDisposable
         var stores = Stores();
         var reads = stores.Select(pair => ReadAsync(pair.Key, pair.Value, cancellationToken)).ToArray();
         var copies = await Task.WhenAll(reads);
-        var newest = copies.Select(c => c.Record).OfType<GroupRecord>().MaxBy(r => r.Version);
+        GroupRecord? newest = null;
+        foreach (var copy in copies)
+        {
+            if (copy.Record is { } record && record.Outranks(newest))
+            {
+                newest = record;
+            }
+        }
+
         if (newest is not null)
         {
             Adopt(newest);
@@ -261,7 +306,7 @@ internal sealed class GroupCoordinator : IAsyncDisposable
                 continue;
             }
 
-            if (known is not null && (record is null || record.Version < known.Version))
+            if (known is not null && known.Outranks(record))
             {
                 _ = HealAsync(service, known);
             }
@@ -294,14 +339,14 @@ internal sealed class GroupCoordinator : IAsyncDisposable
 
         var copy = await ReadAsync(service, store, cancellationToken);
         var known = Record;
-        if (copy.Record is { } theirs && (known is null || theirs.Version > known.Version))
+        if (copy.Record is { } theirs && theirs.Outranks(known))
         {
             // Followed now, or by an announcement that got there first: either way the write can go again.
             Adopt(theirs);
-            return Record is { } now && now.Version >= theirs.Version;
+            return Record is { } now && !theirs.Outranks(now);
         }
 
-        if (known is not null && (copy.Record is null || copy.Record.Version < known.Version))
+        if (known is not null && known.Outranks(copy.Record))
         {
             return await HealAsync(service, known);
         }
@@ -427,17 +472,19 @@ internal sealed class GroupCoordinator : IAsyncDisposable
     public bool Adopt(GroupRecord theirs)
     {
         FailoverEvent? adopted;
+        GroupRecord? replacedRival;
 
         // One adoption at a time: the same record arrives from several services at once (each
         // announces it), and must be followed, and recorded as an event, once.
         lock (_adoptLock)
         {
-            if (Record is { } known && theirs.Version <= known.Version)
+            var known = Record;
+            if (!theirs.Outranks(known))
             {
                 return false;
             }
 
-            if (theirs.DecidedBy.MemberId == Me.MemberId && theirs.Epoch <= _controller.Current.Epoch)
+            if (theirs.DecidedBy.MemberId == Me.MemberId && theirs.Epoch <= _controller.Current.Epoch && theirs.ServingServiceId == _controller.Current.Active.Id)
             {
                 // This member's own decision (read back, or from before a restart with the same id).
                 Remember(theirs);
@@ -457,6 +504,7 @@ internal sealed class GroupCoordinator : IAsyncDisposable
             }
 
             Remember(theirs);
+            replacedRival = known is not null && known.Version == theirs.Version ? known : null;
             adopted = before.Active == serving
                 ? null
                 : new FailoverEvent(
@@ -472,13 +520,54 @@ internal sealed class GroupCoordinator : IAsyncDisposable
             _events.Record(adopted);
         }
 
+        if (replacedRival is not null)
+        {
+            _ = CarryJournalOverAsync(replacedRival, theirs);
+        }
+
         _ = HeartbeatAsync();
         return true;
     }
 
+    /// <summary>
+    /// <paramref name="replaced"/> gave way to <paramref name="winner"/>, a rival decision of the same
+    /// version: the members that served under it journaled their writes in sets the winner does not
+    /// list. They go into the next version of the record, so that failback reconciles them too (F2).
+    /// </summary>
+    private async Task CarryJournalOverAsync(GroupRecord replaced, GroupRecord winner)
+    {
+        var missing = replaced.Journal.Where(location => !winner.Journal.Contains(location)).ToList();
+        if (missing.Count == 0)
+        {
+            return;
+        }
+
+        if (winner.Status != FailoverStatus.FailedOver || _registry.Find(winner.ServingServiceId) is not { } serving)
+        {
+            Log.GroupJournalNotCarried(_logger, Name, winner.Version, string.Join(", ", missing.Select(l => $"{l.ServiceId}@{l.Epoch}")), winner.Status.ToWireName());
+            return;
+        }
+
+        // Off the adoption's own stack: the claim announces, and announcements adopt.
+        await Task.Yield();
+        var next = winner with
+        {
+            Version = winner.Version + 1,
+            Journal = [.. winner.Journal, .. missing],
+            DecidedBy = Me,
+            DecidedAt = _time.GetUtcNow(),
+            Reason = $"{winner.Reason} (with the journal of a concurrent decision by {replaced.DecidedBy.MemberId})",
+        };
+        if ((await ClaimAsync(next, serving)).Outcome == ClaimOutcome.Lost)
+        {
+            AdoptPending();
+        }
+    }
+
     private void OnAnnounced(CacheService service, long version)
     {
-        if (Record is { } known && version <= known.Version)
+        // The same version is read too: it may be a rival decision of that version (see Outranks).
+        if (Record is { } known && version < known.Version)
         {
             return;
         }
@@ -504,7 +593,7 @@ internal sealed class GroupCoordinator : IAsyncDisposable
     {
         lock (_lock)
         {
-            if (_record is null || record.Version > _record.Version)
+            if (record.Outranks(_record))
             {
                 _record = record;
             }
@@ -532,11 +621,19 @@ internal sealed class GroupCoordinator : IAsyncDisposable
         }
     }
 
-    private async Task SpreadAsync(GroupRecord record, CacheService? except)
+    private async Task SpreadToAsync(GroupRecord record, IReadOnlyList<CacheService> services)
     {
-        var writes = Stores().Where(pair => pair.Key != except).Select(pair => HealAsync(pair.Key, record));
-        await Task.WhenAll(writes);
+        await Task.WhenAll(services.Select(service => HealAsync(service, record)));
         await HeartbeatAsync();
+    }
+
+    /// <summary>The stores in the registry's order (primary first, then the backups as registered): the order every member claims in.</summary>
+    private List<(CacheService Service, IGroupStore Store)> StoresInClaimOrder()
+    {
+        lock (_lock)
+        {
+            return [.. _registry.All.Where(_stores.ContainsKey).Select(service => (service, _stores[service]))];
+        }
     }
 
     private async Task<bool> HealAsync(CacheService service, GroupRecord record)
@@ -548,7 +645,7 @@ internal sealed class GroupCoordinator : IAsyncDisposable
 
         try
         {
-            return await WithDeadlineAsync(store.TryWriteRecordAsync(record, CancellationToken.None), CancellationToken.None);
+            return await WithDeadlineAsync(store.TryWriteRecordAsync(record, RecordWrite.Spread, CancellationToken.None), CancellationToken.None);
         }
         catch (Exception ex) when (ex is CacheBackendException or OperationCanceledException)
         {

@@ -193,7 +193,8 @@ internal sealed class RecoveryCoordinator(
             // ...then the group's record says "recovering", on the backup: from then on the backup
             // refuses every member's fenced writes (they wait), so its journal sets are complete (F2)...
             var recovering = group.Propose(FailoverStatus.Recovering, state.Epoch, backup, primary, reason, trigger, group.JournalSoFar, journal.DirtyReason);
-            var (claim, claimError) = await group.ClaimAsync(recovering, backup, cancellationToken);
+            var (claim, claimError) = await group.ClaimAsync(recovering, backup, cancellationToken: cancellationToken);
+
             if (claim != ClaimOutcome.Won)
             {
                 throw new RecoveryClaimException($"the group's record could not be changed: {claimError}", claim);
@@ -256,7 +257,7 @@ internal sealed class RecoveryCoordinator(
 
         // Then the group: the primary serves this member already, and the others follow the record.
         var recovered = group.Propose(FailoverStatus.Recovered, next.Epoch, primary, null, reason, trigger, [], null);
-        if ((await group.ClaimAsync(recovered, primary, CancellationToken.None)).Outcome != ClaimOutcome.Won)
+        if ((await group.ClaimAsync(recovered, primary, cancellationToken: CancellationToken.None)).Outcome != ClaimOutcome.Won)
         {
             // The others learn it from whichever service takes the record.
             group.Publish(recovered);

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CacheFailover.Engine;
@@ -12,8 +14,11 @@ public sealed record JournalLocation(string ServiceId, long Epoch);
 
 /// <summary>
 /// The failover group's one decision, kept on every reachable service of the group. Changed only
-/// by a compare-and-set on <see cref="Version"/>: a store accepts a record only when its own copy
-/// is older, so two members deciding at once cannot both win on the same service.
+/// by a compare-and-set on <see cref="Version"/>: a store accepts a decision only when its own copy
+/// is older, so two members deciding at once cannot both win on the same service (and a decision is
+/// claimed on every reachable service in one order, so they meet on the first one). Where two
+/// decisions still hold the same version on different services (a claim whose outcome was unknown),
+/// <see cref="Outranks"/> settles which one every member and every service keeps.
 /// </summary>
 /// <param name="Version">Grows by one with every change of the record (the compare-and-set key).</param>
 /// <param name="Epoch">The engine's epoch: grows by one with every switch of the serving service (I3).</param>
@@ -39,6 +44,20 @@ public sealed record GroupRecord(
     IReadOnlyList<JournalLocation> Journal,
     string? DirtyReason)
 {
+    /// <summary>
+    /// What orders two records of the same version: when decided (UTC ticks), then by whom (the member
+    /// id's UTF-8 bytes in hex: ASCII, so a store's byte-wise comparison and this one agree).
+    /// </summary>
+    [JsonIgnore]
+    public string Rank => string.Create(CultureInfo.InvariantCulture, $"{DecidedAt.UtcTicks:D20}|{Convert.ToHexString(Encoding.UTF8.GetBytes(DecidedBy.MemberId))}");
+
+    /// <summary>
+    /// Whether this record replaces <paramref name="other"/> wherever both are seen: a newer version,
+    /// or the same version with a higher <see cref="Rank"/> (two decisions that both claimed it).
+    /// </summary>
+    public bool Outranks(GroupRecord? other) =>
+        other is null || Version > other.Version || (Version == other.Version && string.CompareOrdinal(Rank, other.Rank) > 0);
+
     public string ToJson() => JsonSerializer.Serialize(this, GroupJson.Default.GroupRecord);
 
     /// <summary>The record in <paramref name="json"/>, or null when it is not one (a store never trusts what it reads).</summary>

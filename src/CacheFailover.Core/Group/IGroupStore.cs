@@ -19,8 +19,12 @@ public interface IGroupStore : IAsyncDisposable
     /// <summary>The record on this service, or null when there is none (or it is unreadable).</summary>
     ValueTask<GroupRecord?> ReadRecordAsync(CancellationToken cancellationToken);
 
-    /// <summary>Stores <paramref name="record"/> when this service holds no record or an older version, and announces it; false when it holds the same version or newer.</summary>
-    ValueTask<bool> TryWriteRecordAsync(GroupRecord record, CancellationToken cancellationToken);
+    /// <summary>
+    /// Stores <paramref name="record"/> when this service holds no record or an older version (for
+    /// <see cref="RecordWrite.Spread"/> also: the same version, which <paramref name="record"/>
+    /// outranks), and announces it; false otherwise.
+    /// </summary>
+    ValueTask<bool> TryWriteRecordAsync(GroupRecord record, RecordWrite mode, CancellationToken cancellationToken);
 
     /// <summary>
     /// Journals <paramref name="key"/> and writes it, atomically, when the record here matches
@@ -83,4 +87,18 @@ public sealed class GroupFencedException : CacheBackendException
         : base(CacheFailureKind.Server, OperationOutcome.NotApplied, message, innerException)
     {
     }
+}
+
+/// <summary>How a record write compares with a service's own copy.</summary>
+public enum RecordWrite
+{
+    /// <summary>A member's decision: only over an older version, so two decisions cannot both win on one service.</summary>
+    Claim,
+
+    /// <summary>
+    /// Spreading the group's record: also over a rival of the same version that it outranks
+    /// (<see cref="GroupRecord.Outranks"/>), so that services left holding different decisions of
+    /// one version settle on one.
+    /// </summary>
+    Spread,
 }

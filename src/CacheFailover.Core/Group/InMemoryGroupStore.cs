@@ -47,12 +47,15 @@ internal sealed class InMemoryGroupState(InMemoryCacheBackend backend)
         }
     }
 
-    public bool TryWrite(GroupRecord record)
+    public bool TryWrite(GroupRecord record, RecordWrite mode)
     {
         InMemoryGroupStore[] listeners;
         lock (_lock)
         {
-            if (_record is { } current && current.Version >= record.Version)
+            var accepted = _record is not { } current
+                || record.Version > current.Version
+                || (mode == RecordWrite.Spread && record.Outranks(current));
+            if (!accepted)
             {
                 return false;
             }
@@ -158,7 +161,7 @@ internal sealed class InMemoryGroupStore(InMemoryGroupState state) : IGroupStore
 
     public ValueTask<GroupRecord?> ReadRecordAsync(CancellationToken cancellationToken) => new(state.Record);
 
-    public ValueTask<bool> TryWriteRecordAsync(GroupRecord record, CancellationToken cancellationToken) => new(state.TryWrite(record));
+    public ValueTask<bool> TryWriteRecordAsync(GroupRecord record, RecordWrite mode, CancellationToken cancellationToken) => new(state.TryWrite(record, mode));
 
     public async ValueTask SetFencedAsync(GroupFence fence, string key, ReadOnlyMemory<byte> value, TimeSpan? timeToLive, CancellationToken cancellationToken)
         => await state.FencedAsync(fence, key, async () =>

@@ -64,4 +64,8 @@ internal static partial class Log
 
     [LoggerMessage(62, LogLevel.Debug, "Group {Group}: {What} on '{ServiceId}' failed: {Error}")]
     public static partial void GroupCallFailed(ILogger logger, string group, string what, string serviceId, string error);
+
+    [LoggerMessage(63, LogLevel.Warning, "Group {Group}: a rival decision of version {Version} gave way, and its journal sets ({Journal}) could not be carried into the record, which says {Status}; failback will not reconcile them.")]
+    public static partial void GroupJournalNotCarried(ILogger logger, string group, long version, string journal, string status);
 }
+

@@ -17,10 +17,10 @@ internal sealed class FaultInjectingGroupStore(IGroupStore inner, Func<Cancellat
         return await inner.ReadRecordAsync(cancellationToken);
     }
 
-    public async ValueTask<bool> TryWriteRecordAsync(GroupRecord record, CancellationToken cancellationToken)
+    public async ValueTask<bool> TryWriteRecordAsync(GroupRecord record, RecordWrite mode, CancellationToken cancellationToken)
     {
         await gate(cancellationToken);
-        return await inner.TryWriteRecordAsync(record, cancellationToken);
+        return await inner.TryWriteRecordAsync(record, mode, cancellationToken);
     }
 
     public async ValueTask SetFencedAsync(GroupFence fence, string key, ReadOnlyMemory<byte> value, TimeSpan? timeToLive, CancellationToken cancellationToken)

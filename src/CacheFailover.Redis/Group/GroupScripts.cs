@@ -13,16 +13,25 @@ internal static class GroupScripts
 {
     /// <summary>
     /// Compare-and-set of the record. KEYS: record hash, announce channel, fence. ARGV: version,
-    /// status, record JSON, fence value (empty unless failed over). Stores it only when the hash
-    /// holds no record or an older version, sets or clears the fence with it, then publishes the
-    /// version; 1 when stored, else 0.
+    /// status, record JSON, fence value (empty unless failed over), rank
+    /// (<see cref="CacheFailover.Group.GroupRecord.Rank"/>), '1' when spreading (else a claim). Stores
+    /// it only when the hash holds no record or an older version, or, when spreading, the same
+    /// version at a lower rank (a record without one ranks lowest); sets or clears the fence with it,
+    /// then publishes the version; 1 when stored, else 0.
     /// </summary>
     public const string WriteRecord = """
-        local stored = redis.call('HGET', KEYS[1], 'version')
-        if stored and tonumber(stored) >= tonumber(ARGV[1]) then
-          return 0
+        local stored = redis.call('HMGET', KEYS[1], 'version', 'rank')
+        if stored[1] then
+          local held, offered = tonumber(stored[1]), tonumber(ARGV[1])
+          if held > offered then
+            return 0
+          end
+          if held == offered and (ARGV[6] ~= '1' or (stored[2] or '') >= ARGV[5]) then
+            return 0
+          end
         end
-        redis.call('HSET', KEYS[1], 'version', ARGV[1], 'status', ARGV[2], 'json', ARGV[3])
+        redis.call('HSET', KEYS[1], 'version', ARGV[1], 'status', ARGV[2], 'json', ARGV[3], 'rank', ARGV[5])
+
         if ARGV[4] == '' then
           redis.call('DEL', KEYS[3])
         else

@@ -47,7 +47,7 @@ internal sealed class RedisGroupStore : IGroupStore
     public ValueTask<GroupRecord?> ReadRecordAsync(CancellationToken cancellationToken)
         => _backend.ExecuteAsync<GroupKeys, RedisValue, GroupRecord?>("HGET", _keys, static (db, k) => db.HashGetAsync(k.Record, "json"), static json => GroupRecord.FromJson((string?)json), cancellationToken);
 
-    public ValueTask<bool> TryWriteRecordAsync(GroupRecord record, CancellationToken cancellationToken)
+    public ValueTask<bool> TryWriteRecordAsync(GroupRecord record, RecordWrite mode, CancellationToken cancellationToken)
     {
         RedisValue[] arguments =
         [
@@ -55,7 +55,10 @@ internal sealed class RedisGroupStore : IGroupStore
             record.Status.ToWireName(),
             record.ToJson(),
             record.Status == FailoverStatus.FailedOver ? GroupKeys.FenceValue(record.Epoch, record.ServingServiceId) : string.Empty,
+            record.Rank,
+            mode == RecordWrite.Spread ? "1" : "0",
         ];
+
         RedisKey[] keys = [_keys.Record, _keys.Channel, _keys.Fence];
         return _backend.ExecuteAsync<(RedisKey[] Keys, RedisValue[] Arguments), RedisResult, bool>(
             "EVALSHA group-record",

@@ -207,7 +207,8 @@ public class GroupMembersTests
         var ghost = new GroupMemberIdentity("ghost", "elsewhere", 1);
         await using (var store = _backup.OpenGroupStore("default")!)
         {
-            Assert.True(await store.TryWriteRecordAsync(failedOver with { Version = failedOver.Version + 1, Status = FailoverStatus.Recovering, TargetServiceId = "primary", DecidedBy = ghost, Reason = "ghost recovery" }, default));
+            Assert.True(await store.TryWriteRecordAsync(failedOver with { Version = failedOver.Version + 1, Status = FailoverStatus.Recovering, TargetServiceId = "primary", DecidedBy = ghost, Reason = "ghost recovery" }, RecordWrite.Claim, default)
+);
         }
 
         Assert.Equal(FailoverStatus.Recovering, b.Status);
@@ -294,14 +295,80 @@ public class GroupMembersTests
     }
 
     [Fact]
+    public async Task ConcurrentManualFailovers_ToDifferentBackups_MeetOnTheFirstServiceAndTheGroupServesOne()
+    {
+        var backup2 = new InMemoryCacheBackend("backup2", _time);
+        var options = new FailoverOptions { AutoRecoveryEnabled = false };
+        var aSeesBackup2 = new HeldRecordWrites(backup2);
+        await using var a = await MemberOfThreeAsync("a", options, _backup, aSeesBackup2);
+        await using var b = await MemberOfThreeAsync("b", options, new Deaf(_backup), new Deaf(backup2), new Deaf(_primary));
+
+        // a has claimed the record on backup and is held on its way to backup2 when b, which has not
+        // heard of it, decides for backup2: claimed on b's own target alone, both decisions would
+        // win, each on its backup.
+        var aFailover = a.TriggerManualFailoverAsync("maintenance", "backup");
+        await aSeesBackup2.Reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var bRefused = await Assert.ThrowsAsync<FailoverRefusedException>(() => b.TriggerManualFailoverAsync("maintenance", "backup2"));
+        aSeesBackup2.Release();
+        var aResult = await aFailover;
+
+        Assert.True(aResult.Success, aResult.Error);
+        Assert.Contains("member a", bRefused.Message, StringComparison.Ordinal);
+        Assert.Equal("backup", a.ActiveServiceId);
+        Assert.Equal("backup", b.ActiveServiceId);
+        Assert.Equal(a.Epoch, b.Epoch);
+        var records = new List<GroupRecord?>();
+        foreach (var cache in new[] { _primary, _backup, backup2 })
+        {
+            await using var store = cache.OpenGroupStore("default")!;
+            records.Add(await store.ReadRecordAsync(default));
+        }
+
+        Assert.All(records, r => Assert.Equal(("a", "backup", a.Epoch), (r?.DecidedBy.MemberId, r?.ServingServiceId, r?.Epoch)));
+    }
+
+    [Fact]
+    public async Task RivalRecordsOfOneVersion_OnTwoServices_EveryServiceAndMemberKeepTheHigherRank()
+    {
+        var backup2 = new InMemoryCacheBackend("backup2", _time);
+        var decidedAt = _time.GetUtcNow();
+        var early = new GroupRecord(1, 1, FailoverStatus.FailedOver, "backup", null, "early", FailoverTrigger.Manual, new GroupMemberIdentity("x", "host", 1), decidedAt, [new JournalLocation("backup", 1)], null);
+        var late = early with { ServingServiceId = "backup2", Reason = "late", DecidedBy = new GroupMemberIdentity("y", "host", 2), DecidedAt = decidedAt.AddTicks(1), Journal = [new JournalLocation("backup2", 1)] };
+        await using (var store = _backup.OpenGroupStore("default")!)
+        {
+            Assert.True(await store.TryWriteRecordAsync(early, RecordWrite.Claim, default));
+            Assert.False(await store.TryWriteRecordAsync(late, RecordWrite.Claim, default));
+        }
+
+        await using (var store = backup2.OpenGroupStore("default")!)
+        {
+            Assert.True(await store.TryWriteRecordAsync(late, RecordWrite.Claim, default));
+            Assert.False(await store.TryWriteRecordAsync(early, RecordWrite.Spread, default));
+        }
+
+        Assert.True(late.Outranks(early));
+        Assert.False(early.Outranks(late));
+        await using var a = await MemberOfThreeAsync("a", new FailoverOptions { AutoRecoveryEnabled = false }, _backup, backup2);
+        await a.RunHealthChecksAsync();
+
+        Assert.Equal("backup2", a.ActiveServiceId);
+        foreach (var cache in new[] { _primary, _backup, backup2 })
+        {
+            await using var store = cache.OpenGroupStore("default")!;
+            var record = await store.ReadRecordAsync(default);
+            Assert.True(record is not null && !late.Outranks(record), $"{cache.Endpoint} holds {record?.Reason} (version {record?.Version})");
+        }
+    }
+
+    [Fact]
     public async Task Record_SameVersionTwice_OnlyTheFirstWins()
     {
         await using var store = _backup.OpenGroupStore("default")!;
         var who = new GroupMemberIdentity("m", "host", 1);
         var first = new GroupRecord(1, 1, FailoverStatus.FailedOver, "backup", null, "first", FailoverTrigger.Manual, who, _time.GetUtcNow(), [], null);
 
-        Assert.True(await store.TryWriteRecordAsync(first, default));
-        Assert.False(await store.TryWriteRecordAsync(first with { Reason = "second" }, default));
+        Assert.True(await store.TryWriteRecordAsync(first, RecordWrite.Claim, default));
+        Assert.False(await store.TryWriteRecordAsync(first with { Reason = "second" }, RecordWrite.Claim, default));
         Assert.Equal("first", (await store.ReadRecordAsync(default))!.Reason);
     }
 
@@ -337,10 +404,10 @@ public class GroupMembersTests
         return engine;
     }
 
-    private async Task<FailoverEngine> MemberOfThreeAsync(string id, FailoverOptions options, ICacheBackend backup, ICacheBackend backup2)
+    private async Task<FailoverEngine> MemberOfThreeAsync(string id, FailoverOptions options, ICacheBackend backup, ICacheBackend backup2, ICacheBackend? primary = null)
     {
         var engine = new FailoverEngine(
-            new CacheServiceRegistration("primary", _primary),
+            new CacheServiceRegistration("primary", primary ?? _primary),
             [new CacheServiceRegistration("backup", backup), new CacheServiceRegistration("backup2", backup2)],
             options,
             _time,
@@ -367,17 +434,50 @@ public class GroupMembersTests
         public override IGroupStore? OpenGroupStore(string group) => new DeafStore(Inner.OpenGroupStore(group)!);
     }
 
-    private sealed class DeafStore(IGroupStore inner) : IGroupStore
+    private sealed class DeafStore(IGroupStore inner) : ForwardingStore(inner)
     {
-        public event Action<long>? RecordAnnounced
+        public override event Action<long>? RecordAnnounced
         {
             add { }
             remove { }
         }
+    }
+
+    /// <summary>A cache whose group store holds every write of the record until <see cref="Release"/>.</summary>
+    private sealed class HeldRecordWrites(InMemoryCacheBackend inner) : Passthrough(inner)
+    {
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Completes when the first record write has reached the store (and is being held).</summary>
+        public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Release() => _released.TrySetResult();
+
+        public override IGroupStore? OpenGroupStore(string group) => new Store(Inner.OpenGroupStore(group)!, this);
+
+        private sealed class Store(IGroupStore inner, HeldRecordWrites owner) : ForwardingStore(inner)
+        {
+            public override async ValueTask<bool> TryWriteRecordAsync(GroupRecord record, RecordWrite mode, CancellationToken cancellationToken)
+            {
+                owner.Reached.TrySetResult();
+                await owner._released.Task.WaitAsync(cancellationToken);
+                return await base.TryWriteRecordAsync(record, mode, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>A group store that passes every call to another.</summary>
+    private class ForwardingStore(IGroupStore inner) : IGroupStore
+    {
+        public virtual event Action<long>? RecordAnnounced
+        {
+            add => inner.RecordAnnounced += value;
+            remove => inner.RecordAnnounced -= value;
+        }
 
         public ValueTask<GroupRecord?> ReadRecordAsync(CancellationToken cancellationToken) => inner.ReadRecordAsync(cancellationToken);
 
-        public ValueTask<bool> TryWriteRecordAsync(GroupRecord record, CancellationToken cancellationToken) => inner.TryWriteRecordAsync(record, cancellationToken);
+        public virtual ValueTask<bool> TryWriteRecordAsync(GroupRecord record, RecordWrite mode, CancellationToken cancellationToken) => inner.TryWriteRecordAsync(record, mode, cancellationToken);
 
         public ValueTask SetFencedAsync(GroupFence fence, string key, ReadOnlyMemory<byte> value, TimeSpan? timeToLive, CancellationToken cancellationToken) => inner.SetFencedAsync(fence, key, value, timeToLive, cancellationToken);
 

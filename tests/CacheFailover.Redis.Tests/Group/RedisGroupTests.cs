@@ -201,6 +201,38 @@ public sealed class RedisGroupTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.False(journal.Overflowed);
     }
 
+    [Fact]
+    public async Task RecordScript_SameVersion_ClaimRefusedSpreadKeepsTheHigherRank_AlsoOverARecordWithoutOne()
+    {
+        var factory = new RedisCacheBackendFactory();
+        await using var backend = (RedisCacheBackend)factory.Create("backup", _backup!.ConnectionString);
+        await using var store = backend.OpenGroupStore("default")!;
+        var decidedAt = DateTimeOffset.UtcNow;
+        var early = new GroupRecord(1, 1, FailoverStatus.FailedOver, "backup", null, "early", FailoverTrigger.Manual, new GroupMemberIdentity("x", "host", 1), decidedAt, [], null);
+        var late = early with { Reason = "late", DecidedBy = new GroupMemberIdentity("y", "host", 2), DecidedAt = decidedAt.AddTicks(1) };
+        var recordKey = new GroupKeys("default").Record;
+
+        Assert.True(await store.TryWriteRecordAsync(early, RecordWrite.Claim, default));
+        Assert.False(await store.TryWriteRecordAsync(late, RecordWrite.Claim, default));
+        Assert.Equal("early", (await store.ReadRecordAsync(default))!.Reason);
+        Assert.True(await store.TryWriteRecordAsync(late, RecordWrite.Spread, default));
+        Assert.False(await store.TryWriteRecordAsync(early, RecordWrite.Spread, default));
+        Assert.False(await store.TryWriteRecordAsync(late, RecordWrite.Spread, default));
+        Assert.Equal("late", (await store.ReadRecordAsync(default))!.Reason);
+        Assert.Equal(late.Rank, (string?)await _backup.ExecuteAsync(["HGET", recordKey, "rank"]));
+
+        // A record written before ranks existed ranks lowest: a spread of its version replaces it, a claim does not.
+        await _backup.ExecuteAsync(["HDEL", recordKey, "rank"]);
+        Assert.False(await store.TryWriteRecordAsync(early, RecordWrite.Claim, default));
+        Assert.True(await store.TryWriteRecordAsync(early, RecordWrite.Spread, default));
+        Assert.Equal("early", (await store.ReadRecordAsync(default))!.Reason);
+
+        // A newer version is taken by a claim whatever the rank.
+        Assert.True(await store.TryWriteRecordAsync(early with { Version = 2, Reason = "next" }, RecordWrite.Claim, default));
+        Assert.False(await store.TryWriteRecordAsync(late, RecordWrite.Spread, default));
+        Assert.Equal("next", (await store.ReadRecordAsync(default))!.Reason);
+    }
+
     private async Task<FailoverEngine> MemberAsync(string id, bool carriesTraffic = true)
     {
         var factory = new RedisCacheBackendFactory();
