@@ -128,17 +128,17 @@ internal sealed class GroupCoordinator : IAsyncDisposable
 
     /// <summary>
     /// Claims the record for <paramref name="next"/>: a compare-and-set on every service this member
-    /// can use, one after another in the registry's order (primary first), which must include
+    /// can use, one after another in the registry's order (primary first), up to and including
     /// <paramref name="decisive"/> (the service the decision hands traffic to, or takes it from).
-    /// Lost as soon as one service already holds this version or a newer one; then spreads the record
-    /// to the services it skipped, without waiting. <paramref name="leaving"/>, the service a failover
+    /// Lost as soon as one service already holds this version or a newer one; once won, spreads the
+    /// record to the services it skipped and to those after the decisive one, without waiting. <paramref name="leaving"/>, the service a failover
     /// moves traffic away from, is skipped: it may be hung, and every member deciding that failover
     /// leaves the same one.
     /// </summary>
     /// <remarks>
     /// One order for every member is what makes two decisions taken at the same moment meet: both
-    /// try the same first service, one wins there, and the other stops before it has written
-    /// anywhere the first has not (on its own decisive service alone, both would win, each on its
+    /// try the same first usable service (neither decisive service comes before it), one wins
+    /// there, and the other stops before it has written anywhere the first has not (on its own decisive service alone, both would win, each on its
     /// own backup, and the group would serve two datasets). A service this member counts unhealthy
     /// is skipped rather than waited on, and so is one that does not answer; only
     /// <paramref name="decisive"/> must take the claim. Members whose views of
@@ -154,10 +154,11 @@ internal sealed class GroupCoordinator : IAsyncDisposable
         }
 
         var skipped = new List<CacheService>();
+        var decided = false;
         foreach (var (service, store) in StoresInClaimOrder())
         {
             var required = service == decisive;
-            if (!required && (service == leaving || service.Health.Evaluate(_options.Current) == ServiceHealth.Unhealthy))
+            if (decided || (!required && (service == leaving || service.Health.Evaluate(_options.Current) == ServiceHealth.Unhealthy)))
             {
                 skipped.Add(service);
                 continue;
@@ -184,6 +185,8 @@ internal sealed class GroupCoordinator : IAsyncDisposable
             {
                 return await LoseClaimAsync(service, store, cancellationToken);
             }
+
+            decided = required;
         }
 
         Remember(next);

@@ -303,14 +303,15 @@ public class GroupMembersTests
         await using var a = await MemberOfThreeAsync("a", options, _backup, aSeesBackup2);
         await using var b = await MemberOfThreeAsync("b", options, new Deaf(_backup), new Deaf(backup2), new Deaf(_primary));
 
-        // a has claimed the record on backup and is held on its way to backup2 when b, which has not
-        // heard of it, decides for backup2: claimed on b's own target alone, both decisions would
-        // win, each on its backup.
+        // a has claimed the record on backup and its copy for backup2 is held on the way when b, which
+        // has not heard of it, decides for backup2: claimed on b's own target alone, both decisions
+        // would win, each on its backup.
         var aFailover = a.TriggerManualFailoverAsync("maintenance", "backup");
         await aSeesBackup2.Reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
         var bRefused = await Assert.ThrowsAsync<FailoverRefusedException>(() => b.TriggerManualFailoverAsync("maintenance", "backup2"));
         aSeesBackup2.Release();
         var aResult = await aFailover;
+        await aSeesBackup2.Written.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.True(aResult.Success, aResult.Error);
         Assert.Contains("member a", bRefused.Message, StringComparison.Ordinal);
@@ -451,6 +452,9 @@ public class GroupMembersTests
         /// <summary>Completes when the first record write has reached the store (and is being held).</summary>
         public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        /// <summary>Completes when the first held write has been made.</summary>
+        public TaskCompletionSource Written { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public void Release() => _released.TrySetResult();
 
         public override IGroupStore? OpenGroupStore(string group) => new Store(Inner.OpenGroupStore(group)!, this);
@@ -461,7 +465,9 @@ public class GroupMembersTests
             {
                 owner.Reached.TrySetResult();
                 await owner._released.Task.WaitAsync(cancellationToken);
-                return await base.TryWriteRecordAsync(record, mode, cancellationToken);
+                var written = await base.TryWriteRecordAsync(record, mode, cancellationToken);
+                owner.Written.TrySetResult();
+                return written;
             }
         }
     }
