@@ -16,6 +16,7 @@ internal sealed class BackupCleanup(ServiceProber prober, EngineOptions options,
     private readonly Lock _lock = new();
     private readonly Dictionary<CacheService, HashSet<string>> _pending = [];
     private readonly HashSet<CacheService> _retrying = [];
+    private readonly Dictionary<CacheService, List<Func<CacheService, Task>>> _whenClean = [];
     private readonly CancellationTokenSource _stopping = new();
 
     /// <summary>Keys waiting to be removed, per backup id (the status tool shows them).</summary>
@@ -27,16 +28,21 @@ internal sealed class BackupCleanup(ServiceProber prober, EngineOptions options,
         }
     }
 
-    /// <summary>Schedules <paramref name="keys"/> for removal from every backup and starts at once.</summary>
-    public void Schedule(IEnumerable<CacheService> backups, IReadOnlyCollection<string> keys)
+    /// <summary>
+    /// Schedules <paramref name="keys"/> for removal from every backup and starts at once;
+    /// <paramref name="whenClean"/> runs for each backup once nothing is pending for it (at once when
+    /// there is nothing to remove).
+    /// </summary>
+    public void Schedule(IEnumerable<CacheService> backups, IReadOnlyCollection<string> keys, Func<CacheService, Task>? whenClean = null)
     {
-        if (keys.Count == 0)
-        {
-            return;
-        }
-
         foreach (var backup in backups)
         {
+            if (keys.Count == 0)
+            {
+                _ = whenClean?.Invoke(backup);
+                continue;
+            }
+
             lock (_lock)
             {
                 if (!_pending.TryGetValue(backup, out var set))
@@ -45,6 +51,15 @@ internal sealed class BackupCleanup(ServiceProber prober, EngineOptions options,
                 }
 
                 set.UnionWith(keys);
+                if (whenClean is not null)
+                {
+                    if (!_whenClean.TryGetValue(backup, out var callbacks))
+                    {
+                        _whenClean[backup] = callbacks = [];
+                    }
+
+                    callbacks.Add(whenClean);
+                }
             }
 
             _ = RunUntilCleanAsync(backup);
@@ -77,6 +92,7 @@ internal sealed class BackupCleanup(ServiceProber prober, EngineOptions options,
         lock (_lock)
         {
             _pending.Remove(backup);
+            _whenClean.Remove(backup);
         }
     }
 
@@ -141,16 +157,29 @@ internal sealed class BackupCleanup(ServiceProber prober, EngineOptions options,
         var batchSize = options.Current.InvalidationBatchSize;
         while (true)
         {
-            List<string> batch;
+            List<string>? batch = null;
+            List<Func<CacheService, Task>>? whenClean = null;
             lock (_lock)
             {
                 if (!_pending.TryGetValue(backup, out var set) || set.Count == 0)
                 {
                     _pending.Remove(backup);
-                    return;
+                    _whenClean.Remove(backup, out whenClean);
+                }
+                else
+                {
+                    batch = set.Take(batchSize).ToList();
+                }
+            }
+
+            if (batch is null)
+            {
+                foreach (var callback in whenClean ?? [])
+                {
+                    _ = callback(backup);
                 }
 
-                batch = set.Take(batchSize).ToList();
+                return;
             }
 
             var pending = backup.Backend.InvalidateAsync(batch);

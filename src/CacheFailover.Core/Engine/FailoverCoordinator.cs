@@ -191,7 +191,7 @@ internal sealed class FailoverCoordinator(
             // A backup must take a write before traffic moves to it, and hold nothing from the last failback.
             var refusal = await prober.VerifyCanServeAsync(candidate, current.OperationTimeout, $"timeout_threshold_ms = {current.TimeoutThresholdMs}")
                 ?? await cleanup.EnsureCleanAsync(candidate)
-                ?? (from.IsPrimary ? null : await ForgetEarlierStintAsync(candidate, current));
+                ?? await ForgetWhatItHeldAsync(candidate, from, current);
             if (refusal is not null)
             {
                 errors.Add($"{candidate.Id}: {refusal}");
@@ -206,7 +206,9 @@ internal sealed class FailoverCoordinator(
                 journal = [.. journal, new JournalLocation(candidate.Id, expectedEpoch + 1)];
             }
 
-            var proposal = group.Propose(FailoverStatus.FailedOver, expectedEpoch + 1, candidate, null, reason, trigger, journal, from.IsPrimary ? null : group.Record?.DirtyReason);
+            var leftoversCleared = group.Leftovers.Where(l => l.ServiceId == candidate.Id).ToList();
+            var proposal = group.Propose(FailoverStatus.FailedOver, expectedEpoch + 1, candidate, null, reason, trigger, journal, from.IsPrimary ? null : group.Record?.DirtyReason)
+                with { Leftovers = [.. group.Leftovers.Except(leftoversCleared)] };
             var (claim, claimError) = await group.ClaimAsync(proposal, candidate, leaving: from);
 
             if (claim == ClaimOutcome.Lost)
@@ -228,6 +230,7 @@ internal sealed class FailoverCoordinator(
                 continue;
             }
 
+            _ = group.DropJournalsAsync(leftoversCleared);
             var next = controller.CompleteFailover(candidate, manual: !automatic);
             from.Health.ForgetRecentSamples();
             candidate.Health.ForgetRecentSamples();
@@ -255,27 +258,36 @@ internal sealed class FailoverCoordinator(
     }
 
     /// <summary>
-    /// A backup that already served earlier in this failover still holds what was written on it then,
-    /// while the same keys may since have been written or deleted on the backup that served after it:
-    /// served again as they are, those values would be stale reads or resurrected deletes (I1, I2). So
-    /// before it takes traffic again, every key journaled on it in its earlier stints is invalidated on
-    /// it (its journal is on it, so it is readable whenever it can serve); such keys then miss until
-    /// written again. Returns why it cannot serve, or null.
+    /// A backup that served before still holds what was written on it then, while the same keys may
+    /// since have been written or deleted elsewhere: served again as they are, those values would be
+    /// stale reads or resurrected deletes (I1, I2). Two cases: it served earlier in this failover (and
+    /// another backup after it), or in a failover already failed back whose clean-up of the backups has
+    /// not been seen to finish (the record's leftovers: the member that failed back may have died, or
+    /// be a different process from this one). So before it takes traffic, every key journaled on it
+    /// then is invalidated on it (its journal is on it, so it is readable whenever it can serve); such
+    /// keys then miss until written again. Returns why it cannot serve, or null.
     /// </summary>
-    private async Task<string?> ForgetEarlierStintAsync(CacheService candidate, FailoverOptions current)
+    private async Task<string?> ForgetWhatItHeldAsync(CacheService candidate, CacheService from, FailoverOptions current)
     {
-        var earlier = group.JournalSoFar.Where(l => l.ServiceId == candidate.Id).ToList();
-        if (earlier.Count == 0)
+        IReadOnlyList<JournalLocation> thisFailover = from.IsPrimary ? [] : [.. group.JournalSoFar.Where(l => l.ServiceId == candidate.Id)];
+        var failedBack = group.Leftovers.Where(l => l.ServiceId == candidate.Id).ToList();
+        return await InvalidateJournaledAsync(candidate, thisFailover, "it served earlier in this failover", current)
+            ?? await InvalidateJournaledAsync(candidate, failedBack, "it served in a failover already failed back, whose clean-up has not been seen to finish,", current);
+    }
+
+    private async Task<string?> InvalidateJournaledAsync(CacheService candidate, IReadOnlyList<JournalLocation> locations, string when, FailoverOptions current)
+    {
+        if (locations.Count == 0)
         {
             return null;
         }
 
         try
         {
-            var (keys, overflow) = await group.ReadJournalsAsync(earlier, CancellationToken.None);
+            var (keys, overflow) = await group.ReadJournalsAsync(locations, CancellationToken.None);
             if (overflow is not null)
             {
-                return $"it served earlier in this failover and {overflow}, so what it still holds is not known";
+                return $"{when} and {overflow}, so what it still holds is not known";
             }
 
             var distinct = keys.Distinct(StringComparer.Ordinal).ToList();
@@ -283,14 +295,14 @@ internal sealed class FailoverCoordinator(
             {
                 var batch = distinct.GetRange(i, Math.Min(current.InvalidationBatchSize, distinct.Count - i));
                 await prober.WithDeadlineAsync(candidate.Backend.InvalidateAsync(batch), candidate, current.HealthCheckTimeout,
-                    $"invalidating what it took in its earlier stint within health_check_timeout_seconds = {current.HealthCheckTimeoutSeconds}", CancellationToken.None);
+                    $"invalidating what it took then within health_check_timeout_seconds = {current.HealthCheckTimeoutSeconds}", CancellationToken.None);
             }
 
             return null;
         }
         catch (Exception ex) when (ex is CacheBackendException or TimeoutException)
         {
-            return $"it served earlier in this failover and what it took then could not be invalidated: {ex.Message}";
+            return $"{when} and what it took then could not be invalidated: {ex.Message}";
         }
     }
 

@@ -81,6 +81,9 @@ internal sealed class GroupCoordinator : IAsyncDisposable
     }
 
     /// <summary>The journal sets of the failover in progress (carried over by a cascade), empty when the primary serves.</summary>
+    /// <summary>The record's <see cref="GroupRecord.Leftovers"/>: sets of earlier failovers whose keys may still be on their backups.</summary>
+    public IReadOnlyList<JournalLocation> Leftovers => Record?.Leftovers ?? [];
+
     public IReadOnlyList<JournalLocation> JournalSoFar => Record is { Status: FailoverStatus.FailedOver or FailoverStatus.Recovering or FailoverStatus.FailingOver } record ? record.Journal : [];
 
     public void Attach(CacheService service)
@@ -124,7 +127,7 @@ internal sealed class GroupCoordinator : IAsyncDisposable
 
     /// <summary>The record this member proposes next: one version after the newest it knows.</summary>
     public GroupRecord Propose(FailoverStatus status, long epoch, CacheService serving, CacheService? target, string reason, FailoverTrigger trigger, IReadOnlyList<JournalLocation> journal, string? dirtyReason)
-        => new((Record?.Version ?? 0) + 1, epoch, status, serving.Id, target?.Id, reason, trigger, Me, _time.GetUtcNow(), journal, dirtyReason);
+        => new((Record?.Version ?? 0) + 1, epoch, status, serving.Id, target?.Id, reason, trigger, Me, _time.GetUtcNow(), journal, dirtyReason) { Leftovers = Leftovers };
 
     /// <summary>
     /// Claims the record for <paramref name="next"/>: a compare-and-set on every service this member

@@ -152,6 +152,7 @@ internal sealed class RecoveryCoordinator(
         var trigger = manual ? FailoverTrigger.Manual : LastFailoverTrigger();
         var backup = state.Active;
         var failedOver = group.Record;
+        IReadOnlyList<JournalLocation> reconciled = failedOver?.Journal ?? [];
         var claimed = false;
         var flushed = false;
         var invalidated = new HashSet<string>(StringComparer.Ordinal);
@@ -194,6 +195,7 @@ internal sealed class RecoveryCoordinator(
             // refuses every member's fenced writes (they wait), so its journal sets are complete (F2)...
             var recovering = group.Propose(FailoverStatus.Recovering, state.Epoch, backup, primary, reason, trigger, group.JournalSoFar, journal.DirtyReason);
             var (claim, claimError) = await group.ClaimAsync(recovering, backup, cancellationToken: cancellationToken);
+            reconciled = [.. reconciled.Union(recovering.Journal)];
 
             if (claim != ClaimOutcome.Won)
             {
@@ -256,15 +258,17 @@ internal sealed class RecoveryCoordinator(
         steps.Report($"the primary '{primary.Id}' serves again at epoch {next.Epoch}; {invalidated.Count} journaled key(s) invalidated on it first");
 
         // Then the group: the primary serves this member already, and the others follow the record.
-        var recovered = group.Propose(FailoverStatus.Recovered, next.Epoch, primary, null, reason, trigger, [], null);
+        // The failover's journal sets stay listed (as leftovers) until the backups are seen clean:
+        // a member of any process failing over to one of them before then invalidates them there first.
+        var recovered = group.Propose(FailoverStatus.Recovered, next.Epoch, primary, null, reason, trigger, [], null)
+            with { Leftovers = [.. group.Leftovers.Union(reconciled)] };
         if ((await group.ClaimAsync(recovered, primary, cancellationToken: CancellationToken.None)).Outcome != ClaimOutcome.Won)
         {
             // The others learn it from whichever service takes the record.
             group.Publish(recovered);
         }
 
-        _ = group.DropJournalsAsync(failedOver?.Journal ?? []);
-        cleanup.Schedule(registry.All.Where(s => !s.IsPrimary), invalidated);
+        cleanup.Schedule(registry.All.Where(s => !s.IsPrimary), invalidated, whenClean: backup => group.DropJournalsAsync([.. reconciled.Where(l => l.ServiceId == backup.Id)]));
         return new RecoveryResult(true, verification, invalidated.Count, flushed, recoveredEvent, null);
 
         static RecoveryResult Refuse(string why, IReadOnlyList<ProbeResult> probes) => new(false, probes, 0, false, null, why);

@@ -45,6 +45,15 @@ public sealed record GroupRecord(
     string? DirtyReason)
 {
     /// <summary>
+    /// Journal sets of failovers already failed back (reconciled on the primary) whose keys may still
+    /// be on the backup that holds each set, because the clean-up after that failback has not been
+    /// seen to finish. Before such a backup serves again, the member deciding it invalidates those keys
+    /// there (a later failover must not serve what was written in an earlier one, I1, I2), and the
+    /// next record drops them. Absent in records written before it existed: read as none.
+    /// </summary>
+    public IReadOnlyList<JournalLocation> Leftovers { get; init; } = [];
+
+    /// <summary>
     /// What orders two records of the same version: when decided (UTC ticks), then by whom (the member
     /// id's UTF-8 bytes in hex: ASCII, so a store's byte-wise comparison and this one agree).
     /// </summary>

@@ -329,6 +329,41 @@ public class GroupMembersTests
     }
 
     [Fact]
+    public async Task FailoverByAnotherMember_BeforeTheLastFailbacksCleanUpOfTheBackupRan_ServesNothingFromTheEarlierFailover()
+    {
+        // a fails back, but its clean-up of the backup does not get through (a slow backup, or a dies).
+        var aSeesBackup = new HeldInvalidations(_backup);
+        await using var a = await MemberAsync("a", backup: aSeesBackup);
+        await using var b = await MemberAsync("b");
+        try
+        {
+            await SeedAsync(a, 3);
+            await a.TriggerManualFailoverAsync("maintenance");
+            await a.SetAsync("k0", Bytes("first failover"));
+            await a.SetAsync("k2", Bytes("first failover"));
+            var recovery = await a.TriggerManualRecoveryAsync("back");
+            Assert.True(recovery.Success, recovery.RefusalReason);
+            Assert.Equal("first failover", Text(await _backup.GetAsync("k0")));
+
+            // On the primary, after the failback: k0 written again, k2 deleted. Then b fails over to the backup.
+            await b.SetAsync("k0", Bytes("after failback"));
+            await b.DeleteAsync("k2");
+            var leftovers = (await b.GetGroupAsync()).Record!.Leftovers;
+            var failover = await b.TriggerManualFailoverAsync("again");
+
+            Assert.True(failover.Success, failover.Error);
+            Assert.Equal(["backup@1"], leftovers.Select(l => $"{l.ServiceId}@{l.Epoch}"));
+            Assert.NotEqual("first failover", Text(await b.GetAsync("k0")));
+            Assert.Null(await b.GetAsync("k2"));
+            Assert.Empty((await b.GetGroupAsync()).Record!.Leftovers);
+        }
+        finally
+        {
+            aSeesBackup.Release();
+        }
+    }
+
+    [Fact]
     public async Task RivalRecordsOfOneVersion_OnTwoServices_EveryServiceAndMemberKeepTheHigherRank()
     {
         var backup2 = new InMemoryCacheBackend("backup2", _time);
@@ -502,6 +537,20 @@ public class GroupMembersTests
         public ValueTask<IReadOnlyList<GroupMember>> ReadMembersAsync(CancellationToken cancellationToken) => inner.ReadMembersAsync(cancellationToken);
 
         public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+
+    /// <summary>A cache whose invalidations wait until <see cref="Release"/>.</summary>
+    private sealed class HeldInvalidations(InMemoryCacheBackend inner) : Passthrough(inner)
+    {
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Release() => _released.TrySetResult();
+
+        public override async ValueTask<long> InvalidateAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
+        {
+            await _released.Task.WaitAsync(cancellationToken);
+            return await Inner.InvalidateAsync(keys, cancellationToken);
+        }
     }
 
     /// <summary>The primary, with a hook run before each invalidation batch.</summary>
