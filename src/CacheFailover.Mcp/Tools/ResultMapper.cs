@@ -36,13 +36,15 @@ internal static class ResultMapper
         group.MemberId,
         group.CarriesTraffic,
         group.Record is { } r
-            ? new GroupRecordResult(r.Version, r.Epoch, r.Status.ToWireName(), r.ServingServiceId, r.TargetServiceId, r.Reason, r.Trigger.ToWireName(), Who(r.DecidedBy), r.DecidedAt, [.. r.Journal.Select(j => string.Create(CultureInfo.InvariantCulture, $"{j.ServiceId}@{j.Epoch}"))], r.DirtyReason)
+            ? new GroupRecordResult(r.Version, r.Epoch, r.Status.ToWireName(), r.ServingServiceId, r.TargetServiceId, r.Reason, r.Trigger.ToWireName(), Who(r.DecidedBy), r.DecidedAt, Locations(r.Journal), r.DirtyReason, Locations(r.Leftovers))
             : null,
         [.. group.Members.Select(m => new GroupMemberResult(m.MemberId, m.Host, m.Pid, m.CarriesTraffic, m.AdoptedVersion, m.AdoptedEpoch, m.ServingServiceId, m.LastHeartbeat, m.Live, m.Lagging, m.IsThisMember))],
         group.Divergence,
         group.LastRefreshAt);
 
     private static string Who(GroupMemberIdentity who) => string.Create(CultureInfo.InvariantCulture, $"{who.MemberId} ({who.Host}, pid {who.Pid})");
+
+    private static List<string> Locations(IReadOnlyList<JournalLocation> locations) => [.. locations.Select(j => string.Create(CultureInfo.InvariantCulture, $"{j.ServiceId}@{j.Epoch}"))];
 
     public static ServiceStatusResult ToService(ServiceSnapshot service, string? activeFault) => new(
         service.ServiceId,

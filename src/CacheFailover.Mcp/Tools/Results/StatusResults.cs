@@ -45,7 +45,8 @@ public sealed record GroupRecordResult(
     [property: Description("member id (host, pid) that decided.")] string DecidedBy,
     DateTimeOffset DecidedAt,
     [property: Description("Journal sets (service@epoch) to reconcile on the primary before it serves again.")] IReadOnlyList<string> Journal,
-    string? DirtyReason);
+    string? DirtyReason,
+    [property: Description("Journal sets (service@epoch) of failovers already failed back whose keys may still be on that backup: invalidated there before it serves again.")] IReadOnlyList<string> Leftovers);
 
 /// <summary>One member of the group, from its last heartbeat.</summary>
 public sealed record GroupMemberResult(
