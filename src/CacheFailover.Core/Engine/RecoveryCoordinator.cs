@@ -191,6 +191,12 @@ internal sealed class RecoveryCoordinator(
             await InvalidateNewAsync(primary, early.GetRange(0, early.Count - deferred), invalidated, current, steps, cancellationToken);
             var held = early.GetRange(early.Count - deferred, deferred);
 
+            // ...then this member's journal is sealed: its own writers wait for the switch from here on,
+            // rather than reach the backup unrecorded, or be refused there (below) and try again in a
+            // loop until their attempts run out. The keys journaled until now go just before the switch...
+            var rest = controller.SealJournalForFinalSwitch();
+            taken.AddRange(rest);
+
             // ...then the group's record says "recovering", on the backup: from then on the backup
             // refuses every member's fenced writes (they wait), so its journal sets are complete (F2)...
             var recovering = group.Propose(FailoverStatus.Recovering, state.Epoch, backup, primary, reason, trigger, group.JournalSoFar, journal.DirtyReason);
@@ -205,8 +211,7 @@ internal sealed class RecoveryCoordinator(
             claimed = true;
             steps.Report("the group's record says recovering: writes through every member wait for the switch");
 
-            // ...and this member's journal is sealed, so that no write can reach the backup unrecorded.
-            // The keys journaled meanwhile go just before the switch.
+            // ...and the group's journal sets are read again, now complete.
             var (complete, lateOverflow) = await group.ReadJournalsAsync(recovering.Journal, cancellationToken);
             if (lateOverflow is not null && !flushed)
             {
@@ -214,8 +219,6 @@ internal sealed class RecoveryCoordinator(
                 throw new PrimaryDirtyException($"the primary '{primary.Id}' became dirty during the recovery ({lateOverflow}); recover with flush_dirty_primary = true to flush it first.");
             }
 
-            var rest = controller.SealJournalForFinalSwitch();
-            taken.AddRange(rest);
             await InvalidateNewAsync(primary, [.. held, .. complete, .. rest], invalidated, current, steps, cancellationToken);
         }
         catch (Exception ex) when (ex is CacheBackendException or OperationCanceledException or PrimaryDirtyException or RecoveryClaimException)
