@@ -183,6 +183,13 @@ internal sealed class ServerProcess : IAsyncDisposable
         kill.WaitForExit();
     }
 
+    /// <summary>Sends SIGKILL to this process (by its PID): it ends at once, with nothing cleaned up.</summary>
+    public void Kill()
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", ["-KILL", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         await _process.WaitForExitAsync().WaitAsync(timeout);
