@@ -18,7 +18,13 @@ internal sealed record GroupFollowFigures(string Decision, int Repetitions, doub
 /// <summary>What being a group member costs: a member's throughput against an engine that keeps no group state, same servers, same run.</summary>
 internal sealed record GroupCostFigures(string Phase, double MemberOpsPerSecond, double SoloOpsPerSecond, double Ratio, double RatioMin, double RatioMax, long Errors);
 
-internal sealed record GroupFigures(int TrafficMembers, IReadOnlyList<GroupFollowFigures> Follow, IReadOnlyList<GroupCostFigures> Cost, long TrafficErrors);
+/// <summary>
+/// How the members under traffic end up on the backup when the primary fails: from the fault to the
+/// first and to the last member's switch (its own decision or one it followed), and the spread between them.
+/// </summary>
+internal sealed record GroupOutageFigures(string Fault, int Repetitions, double FirstP50Ms, double FirstMaxMs, double AllP50Ms, double AllMaxMs, double SpreadP50Ms, double SpreadMaxMs, double FollowedShare, long Errors);
+
+internal sealed record GroupFigures(int TrafficMembers, IReadOnlyList<GroupFollowFigures> Follow, IReadOnlyList<GroupCostFigures> Cost, long TrafficErrors, IReadOnlyList<GroupOutageFigures> Outage);
 
 /// <summary>
 /// The failover group over two real redis-servers: three members carrying traffic and a
@@ -38,7 +44,12 @@ internal static class GroupSuite
         await using var servers = await ServerPair.StartAsync();
         var follow = await FollowAsync(servers, settings);
         var cost = await CostAsync(servers, settings);
-        var figures = new GroupFigures(TrafficMembers, follow.Figures, cost, follow.Errors);
+        var outage = new List<GroupOutageFigures>
+        {
+            await OutageAsync(servers, settings, "SIGKILL of the primary"),
+            await OutageAsync(servers, settings, "SIGSTOP of the primary"),
+        };
+        var figures = new GroupFigures(TrafficMembers, follow.Figures, cost, follow.Errors, outage);
 
         bool? Verdict(bool met) => settings.Quick ? null : met;
         var failover = follow.Figures[0];
@@ -56,6 +67,7 @@ internal static class GroupSuite
             "Members are engines in this one process, each with its own StackExchange.Redis connections, subscription and probe loop (5 s probe interval, so following is by the announcement, not by a probe round); the control-only member decides. The MCP end-to-end test does the same with the stdio server as the deciding member.",
             "answered: the decision call returned on the deciding member; all followed: from the call's start to the last traffic member recording the adopted event; spread: first to last member.",
             "Cost: the 'solo' engine runs over the same RedisCacheBackends seen through a wrapper that hides their group store, so it keeps the in-process journal only, as before groups; both alternate in rounds, 16 operations in flight, 50/50 GET/SET on 1,000 keys of 100 B.",
+            $"Outage: three traffic members (2 workers each, SET+GET) with the failover suite's timings ({Tuning.Failover.TimeoutMs} ms operation timeout, probes every {Tuning.Failover.HealthCheckInterval.TotalMilliseconds:0} ms, 3 failures); the primary is killed (SIGKILL, then restarted empty) or frozen (SIGSTOP, then SIGCONT); times run from the signal to each member's switch to the backup, whether it decided or followed another member's decision (followed: the share of switches that were followed). Between repetitions the control-only member recovers the group. Errors: traffic errors during the outages (operations in flight on the failing primary).",
         ];
         var contenders = new Dictionary<string, string>
         {
@@ -163,6 +175,145 @@ internal static class GroupSuite
         Stats.Median(reps.Select(r => r.Spread)),
         Stats.Max(reps.Select(r => r.Spread)));
 
+    private static async Task<GroupOutageFigures> OutageAsync(ServerPair servers, BenchSettings settings, string fault)
+    {
+        var repetitions = settings.Quick ? 1 : 10;
+        var kill = fault.StartsWith("SIGKILL", StringComparison.Ordinal);
+        var members = new List<FailoverEngine>();
+        var reps = new List<(double First, double All, double Spread, int Followed)>();
+        long errors = 0;
+        try
+        {
+            for (var i = 1; i <= TrafficMembers; i++)
+            {
+                members.Add(await MemberAsync(servers, "bench-outage", $"app-{i}", carriesTraffic: true, OutageOptions()));
+            }
+
+            var control = await MemberAsync(servers, "bench-outage", "assistant", carriesTraffic: false, OutageOptions());
+            try
+            {
+                for (var rep = 0; rep < repetitions; rep++)
+                {
+                    using var stop = new CancellationTokenSource();
+                    var traffic = members.Select((m, i) => TrafficAsync(m, i, stop.Token)).ToArray();
+                    await Clock.Delay(TimeSpan.FromMilliseconds(300));
+                    var switched = new long[TrafficMembers];
+                    var followed = new bool[TrafficMembers];
+                    var handlers = new EventHandler<FailoverEventArgs>[TrafficMembers];
+                    for (var i = 0; i < TrafficMembers; i++)
+                    {
+                        var index = i;
+                        handlers[i] = (_, e) =>
+                        {
+                            if (e.Event is { Kind: FailoverEventKind.Failover, Success: true } && Interlocked.CompareExchange(ref switched[index], Clock.Now, 0) == 0)
+                            {
+                                followed[index] = e.Event.DecidedBy is not null;
+                            }
+                        };
+                        members[i].EventRecorded += handlers[i];
+                    }
+
+                    var signalled = Clock.Now;
+                    if (kill)
+                    {
+                        servers.Primary.Kill();
+                    }
+                    else
+                    {
+                        servers.Primary.Stop();
+                    }
+
+                    var deadline = Clock.Now + Clock.Ticks(TimeSpan.FromSeconds(15));
+                    while (switched.Any(t => Volatile.Read(ref t) == 0) && Clock.Now < deadline)
+                    {
+                        await Clock.Delay(TimeSpan.FromMilliseconds(1));
+                    }
+
+                    for (var i = 0; i < TrafficMembers; i++)
+                    {
+                        members[i].EventRecorded -= handlers[i];
+                    }
+
+                    if (kill)
+                    {
+                        await servers.Primary.RestartAsync();
+                    }
+                    else
+                    {
+                        servers.Primary.Resume();
+                    }
+
+                    await stop.CancelAsync();
+                    errors += (await Task.WhenAll(traffic)).Sum();
+                    if (switched.Any(t => t == 0))
+                    {
+                        throw new InvalidOperationException($"group outage ({fault}): not every member was on the backup 15 s after the signal");
+                    }
+
+                    reps.Add((Clock.Ms(switched.Min() - signalled), Clock.Ms(switched.Max() - signalled), Clock.Ms(switched.Max() - switched.Min()), followed.Count(f => f)));
+                    Progress.Line($"group: outage rep {rep + 1}/{repetitions} ({fault}): first member on the backup {reps[^1].First:0.0} ms after the signal, last {reps[^1].All:0.0} ms, spread {reps[^1].Spread:0.0} ms, {reps[^1].Followed} of {TrafficMembers} followed");
+                    await RecoverAsync(control, members);
+                }
+            }
+            finally
+            {
+                await control.DisposeAsync();
+            }
+        }
+        finally
+        {
+            foreach (var member in members)
+            {
+                await member.DisposeAsync();
+            }
+        }
+
+        return new GroupOutageFigures(
+            fault,
+            reps.Count,
+            Stats.Median(reps.Select(r => r.First)),
+            Stats.Max(reps.Select(r => r.First)),
+            Stats.Median(reps.Select(r => r.All)),
+            Stats.Max(reps.Select(r => r.All)),
+            Stats.Median(reps.Select(r => r.Spread)),
+            Stats.Max(reps.Select(r => r.Spread)),
+            reps.Sum(r => r.Followed) / (double)(reps.Count * TrafficMembers),
+            errors);
+    }
+
+    /// <summary>The control-only member fails the group back once the primary passes its probes again, and every member is on it.</summary>
+    private static async Task RecoverAsync(FailoverEngine control, List<FailoverEngine> members)
+    {
+        var deadline = Clock.Now + Clock.Ticks(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var result = await control.TriggerManualRecoveryAsync("bench: group outage healed");
+            if (result.Success)
+            {
+                break;
+            }
+
+            if (Clock.Now > deadline)
+            {
+                throw new InvalidOperationException($"group outage: the recovery was refused for 30 s: {result.RefusalReason}");
+            }
+
+            await Clock.Delay(TimeSpan.FromMilliseconds(100));
+        }
+
+        while (members.Any(m => m.ActiveServiceId != "primary"))
+        {
+            if (Clock.Now > deadline)
+            {
+                throw new InvalidOperationException("group outage: not every member was back on the primary 30 s after the heal");
+            }
+
+            await Clock.Delay(TimeSpan.FromMilliseconds(5));
+        }
+    }
+
+    private static FailoverOptions OutageOptions() => EngineContender.Options(Tuning.Failover) with { AutoRecoveryEnabled = false };
+
     private static async Task<List<GroupCostFigures>> CostAsync(ServerPair servers, BenchSettings settings)
     {
         var rounds = settings.Quick ? 2 : 8;
@@ -242,12 +393,12 @@ internal static class GroupSuite
         AutoRecoveryEnabled = false,
     };
 
-    private static async Task<FailoverEngine> MemberAsync(ServerPair servers, string group, string id, bool carriesTraffic)
+    private static async Task<FailoverEngine> MemberAsync(ServerPair servers, string group, string id, bool carriesTraffic, FailoverOptions? options = null)
     {
         var engine = new FailoverEngine(
             new CacheServiceRegistration("primary", RedisCacheBackend.Create("primary", servers.Primary.ConnectionString)),
             [new CacheServiceRegistration("backup", RedisCacheBackend.Create("backup", servers.Backup.ConnectionString))],
-            Options(),
+            options ?? Options(),
             group: new FailoverGroupOptions { Name = group, MemberId = id, CarriesTraffic = carriesTraffic });
         await engine.StartAsync();
         await ReadyAsync(engine);
@@ -307,6 +458,18 @@ internal static class GroupSuite
                 Markdown.F(c.Ratio, "0.000"),
                 $"{Markdown.F(c.RatioMin, "0.000")}–{Markdown.F(c.RatioMax, "0.000")}",
                 c.Errors.ToString(CultureInfo.InvariantCulture),
+            ]));
+        markdown.Table(
+            ["outage under traffic", "reps", "first member on the backup p50 / max", "every member on the backup p50 / max", "spread p50 / max", "followed", "traffic errors"],
+            figures.Outage.Select(o => (IReadOnlyList<string>)
+            [
+                o.Fault,
+                o.Repetitions.ToString(CultureInfo.InvariantCulture),
+                $"{Markdown.F(o.FirstP50Ms)} / {Markdown.F(o.FirstMaxMs)} ms",
+                $"{Markdown.F(o.AllP50Ms)} / {Markdown.F(o.AllMaxMs)} ms",
+                $"{Markdown.F(o.SpreadP50Ms)} / {Markdown.F(o.SpreadMaxMs)} ms",
+                $"{o.FollowedShare * 100:0} %",
+                o.Errors.ToString(CultureInfo.InvariantCulture),
             ]));
         markdown.Targets(targets);
         markdown.Bullets(notes);
