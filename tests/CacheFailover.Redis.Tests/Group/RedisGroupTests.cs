@@ -66,6 +66,26 @@ public sealed class RedisGroupTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ManualFailover_AnnouncementLostForOneMember_ItFollowsWithinOneProbeInterval()
+    {
+        const double ProbeInterval = 1;
+        var gate = new AnnouncementGate { Dropping = true };
+        var c = await MemberAsync("c", carriesTraffic: false);
+        var deaf = await MemberAsync("deaf", gate: gate, probeIntervalSeconds: ProbeInterval);
+
+        await c.TriggerManualFailoverAsync("maintenance");
+        var started = Stopwatch.GetTimestamp();
+        var moved = await WaitForAsync(() => deaf.ActiveServiceId == "backup", Limit);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+
+        output.WriteLine($"announcement dropped ({gate.Dropped} in all): the member followed {elapsed.TotalMilliseconds:0} ms after the decision answered (probe interval {ProbeInterval} s)");
+        Assert.True(moved, "the member whose announcements were lost never followed");
+        Assert.True(gate.Dropped >= 1, "no announcement was dropped: the member followed through pub/sub, not its probe round");
+        Assert.True(elapsed <= TimeSpan.FromSeconds(ProbeInterval + 0.5), $"followed only after {elapsed.TotalMilliseconds:0} ms: more than one probe interval ({ProbeInterval} s, plus 0.5 s for the round itself)");
+        Assert.Equal(c.Epoch, deaf.Epoch);
+    }
+
+    [Fact]
     public async Task PrimaryKilled_UnderTrafficFromThreeMembers_EveryMemberServesTheBackupUnderOneDecision()
     {
         var members = new[] { await MemberAsync("m1"), await MemberAsync("m2"), await MemberAsync("m3") };
@@ -233,16 +253,18 @@ public sealed class RedisGroupTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal("next", (await store.ReadRecordAsync(default))!.Reason);
     }
 
-    private async Task<FailoverEngine> MemberAsync(string id, bool carriesTraffic = true)
+    private async Task<FailoverEngine> MemberAsync(string id, bool carriesTraffic = true, AnnouncementGate? gate = null, double probeIntervalSeconds = 5)
     {
         var factory = new RedisCacheBackendFactory();
+        Backends.ICacheBackend Backend(string serviceId, string connection)
+            => gate is null ? factory.Create(serviceId, connection) : new AnnouncementGateBackend(factory.Create(serviceId, connection), gate);
         var engine = new FailoverEngine(
-            new CacheServiceRegistration("primary", factory.Create("primary", _primary!.ConnectionString)),
-            [new CacheServiceRegistration("backup", factory.Create("backup", _backup!.ConnectionString))],
+            new CacheServiceRegistration("primary", Backend("primary", _primary!.ConnectionString)),
+            [new CacheServiceRegistration("backup", Backend("backup", _backup!.ConnectionString))],
             new FailoverOptions
             {
                 TimeoutThresholdMs = 100,
-                HealthCheckIntervalSeconds = 5,
+                HealthCheckIntervalSeconds = probeIntervalSeconds,
                 HealthCheckTimeoutSeconds = 0.5,
                 AutoRecoveryEnabled = false,
                 RetryBaseDelayMs = 5,

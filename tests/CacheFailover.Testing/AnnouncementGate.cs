@@ -2,12 +2,13 @@ using CacheFailover.Backends;
 using CacheFailover.Backends.Commands;
 using CacheFailover.Group;
 
-namespace CacheFailover.Nemesis.Faults;
+namespace CacheFailover.Testing;
 
 /// <summary>
 /// The fault hook for lost group announcements: while closed, one member hears none of the
 /// group's pub/sub announcements (on any service); it must then learn of decisions from its probe
-/// rounds and from fenced writes being refused, as when Redis drops pub/sub messages.
+/// rounds and from fenced writes being refused, as when Redis drops pub/sub messages. Used by the
+/// nemesis and by the tests over real redis-servers.
 /// </summary>
 public sealed class AnnouncementGate
 {
