@@ -242,6 +242,9 @@ internal sealed class FailoverCoordinator(
         }
 
         controller.AbortSwitch();
+
+        // A decision another member made while this switch ran was heard but could not be followed then.
+        group.AdoptPending();
         if (candidates.Count == 0)
         {
             errors.Add("no healthy candidate (" + DescribeServices(current) + ")");

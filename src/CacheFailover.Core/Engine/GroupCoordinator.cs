@@ -213,7 +213,10 @@ internal sealed class GroupCoordinator : IAsyncDisposable
         lock (_lock)
         {
             // Adopted when the caller's switch has ended (AdoptPending).
-            _pending = theirs;
+            if (theirs is not null && theirs.Outranks(_pending))
+            {
+                _pending = theirs;
+            }
         }
 
         return (ClaimOutcome.Lost, theirs is null
@@ -506,6 +509,18 @@ internal sealed class GroupCoordinator : IAsyncDisposable
             var before = _controller.Current;
             if (!_controller.TryAdopt(theirs.Status, theirs.Epoch, serving, theirs.Trigger == FailoverTrigger.Manual))
             {
+                // A switch of this member runs. Its claim settles most cases (a lost claim adopts the
+                // winner), but a switch that ends without a claim (no candidate could serve) must still
+                // follow what was heard meanwhile, at once: the announcement will not come again, and
+                // until the next probe round this member would serve the service the group left.
+                lock (_lock)
+                {
+                    if (theirs.Outranks(_pending))
+                    {
+                        _pending = theirs;
+                    }
+                }
+
                 return false;
             }
 
