@@ -280,7 +280,9 @@ public sealed class ProcessMember : IAsyncDisposable
                     e.GetProperty("error").GetString(),
                     e.GetProperty("reconciled_keys").GetInt64(),
                     e.GetProperty("automatic").GetBoolean());
-                var atUs = nowUs - (long)(now - started).TotalMicroseconds;
+                // When it ended (as an in-process member's event is timed); a decision it followed has no duration, so
+                // it is timed when it was decided, not when this process followed it.
+                var atUs = nowUs - (long)(now - (started + failoverEvent.Duration)).TotalMicroseconds;
                 _events.TryAdd((incarnation, failoverEvent.Id), new MemberEvent(atUs, Id, failoverEvent));
             }
         }

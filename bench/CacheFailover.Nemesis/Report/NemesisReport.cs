@@ -70,6 +70,11 @@ public static class NemesisReport
 
             s.Line("```");
             s.Line();
+            if (run.Settings.Processes > 0)
+            {
+                s.Line("Server processes' events (p1, p2, …) come from their `get_failover_events`: a decision a process followed is timed when it was decided, not when the process followed it; their member ids are host-pid-suffix.");
+                s.Line();
+            }
         }
 
         if (run.UnexpectedExits.Count > 0)
