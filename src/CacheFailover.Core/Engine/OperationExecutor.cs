@@ -50,6 +50,15 @@ internal sealed class OperationExecutor(
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (group.HeardDecisionDuringSwitch && controller.WhenSwitchDone is { IsCompleted: false } switching)
+            {
+                // Another member moved the group while this member's own switch runs: the service this
+                // member serves may be the one the group left. Wait for the switch to end (it then follows
+                // the decision) rather than read or write there.
+                await switching.WaitAsync(cancellationToken);
+                continue;
+            }
+
             var current = options.Current;
             var state = controller.Current;
             var service = state.Active;

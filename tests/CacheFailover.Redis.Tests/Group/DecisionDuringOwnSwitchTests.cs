@@ -9,9 +9,10 @@ namespace CacheFailover.Redis.Tests.Group;
 
 /// <summary>
 /// A member hears another member's decision while a switch of its own runs (it cannot follow it
-/// then: its own claim would settle it). When its switch ends without a claim — here its target
-/// hangs, so verification fails — it must follow the decision it heard at once, not serve the
-/// service the group left (with unjournaled writes to it) until its next probe round.
+/// then: its own claim would settle it). Until its switch ends its operations wait rather than go to
+/// the service the group left (writes there would be unjournaled); when the switch ends without a
+/// claim — here its target hangs, so verification fails — it follows the decision it heard at once,
+/// not at its next probe round.
 /// Found by the nemesis with server processes (seed 7): a process whose manual failover to a frozen
 /// backup was running kept serving the primary while the group had failed over to the other backup.
 /// </summary>
@@ -55,7 +56,7 @@ public sealed class DecisionDuringOwnSwitchTests : IAsyncLifetime
         var late = await MemberAsync("late");
         _backup2!.Stop();
 
-        // Its switch waits for the hung backup-2 up to timeout_threshold_ms (3 s) before it fails.
+        // Its switch waits for the hung backup-2 (seconds) before it fails.
         var own = TryFailOverAsync(late, "backup-2");
         Assert.True(await RealTimePoll.UntilAsync(() => late.Status == FailoverStatus.FailingOver, Limit), "the late member's switch did not begin");
         var decided = await decider.TriggerManualFailoverAsync("maintenance", "backup-1");
@@ -68,6 +69,27 @@ public sealed class DecisionDuringOwnSwitchTests : IAsyncLifetime
         var write = await late.SetWithResultAsync("k", Encoding.UTF8.GetBytes("v"));
         Assert.Equal("backup-1", write.ServedBy);
         Assert.Null(await _primary!.ExecuteAsync(["GET", "k"]));
+    }
+
+    [Fact]
+    public async Task Write_DuringOwnSwitchAfterAnotherMembersDecision_WaitsAndGoesWhereTheGroupServes()
+    {
+        var decider = await MemberAsync("decider");
+        var late = await MemberAsync("late");
+        _backup2!.Stop();
+
+        var own = TryFailOverAsync(late, "backup-2");
+        Assert.True(await RealTimePoll.UntilAsync(() => late.Status == FailoverStatus.FailingOver, Limit), "the late member's switch did not begin");
+        var decided = await decider.TriggerManualFailoverAsync("maintenance", "backup-1");
+        Assert.True(decided.Success, decided.Error);
+
+        // Still inside its own switch (the window under test), it has heard the decision.
+        Assert.Equal(FailoverStatus.FailingOver, late.Status);
+        var write = await late.SetWithResultAsync("during", Encoding.UTF8.GetBytes("v"));
+
+        Assert.Equal("backup-1", write.ServedBy);
+        Assert.Null(await _primary!.ExecuteAsync(["GET", "during"]));
+        Assert.False((await own).Success);
     }
 
     private static async Task<(bool Success, string? Error)> TryFailOverAsync(FailoverEngine member, string target)
@@ -85,7 +107,8 @@ public sealed class DecisionDuringOwnSwitchTests : IAsyncLifetime
 
     private async Task<FailoverEngine> MemberAsync(string id)
     {
-        var factory = new RedisCacheBackendFactory();
+        // The backend's own deadline longer than the engine's, so that the engine's timeout_threshold_ms bounds the switch.
+        var factory = new RedisCacheBackendFactory(new RedisBackendOptions { OperationTimeout = TimeSpan.FromSeconds(8) });
         var engine = new FailoverEngine(
             new CacheServiceRegistration("primary", factory.Create("primary", _primary!.ConnectionString)),
             [
@@ -94,11 +117,12 @@ public sealed class DecisionDuringOwnSwitchTests : IAsyncLifetime
             ],
             new FailoverOptions
             {
-                TimeoutThresholdMs = 3000,
+                // A switch to the hung backup lasts several seconds, longer than the decider's wait for the group to follow (2 s).
+                TimeoutThresholdMs = 5000,
 
                 // No probe round during the test: only the announcement can tell a member of the decision.
                 HealthCheckIntervalSeconds = 600,
-                HealthCheckTimeoutSeconds = 1,
+                HealthCheckTimeoutSeconds = 5,
                 AutoRecoveryEnabled = false,
                 RetryBaseDelayMs = 5,
             },
