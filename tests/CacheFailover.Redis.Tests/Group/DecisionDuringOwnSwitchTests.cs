@@ -76,6 +76,7 @@ public sealed class DecisionDuringOwnSwitchTests : IAsyncLifetime
     {
         var decider = await MemberAsync("decider");
         var late = await MemberAsync("late");
+        var observer = await MemberAsync("observer");
         _backup2!.Stop();
 
         var own = TryFailOverAsync(late, "backup-2");
@@ -83,7 +84,9 @@ public sealed class DecisionDuringOwnSwitchTests : IAsyncLifetime
         var decided = await decider.TriggerManualFailoverAsync("maintenance", "backup-1");
         Assert.True(decided.Success, decided.Error);
 
-        // Still inside its own switch (the window under test), it has heard the decision.
+        // The announcement reaches every member's subscription at once; once the observer has followed
+        // it, the late member has heard it too. It is still inside its own switch: the window under test.
+        Assert.True(await RealTimePoll.UntilAsync(() => observer.ActiveServiceId == "backup-1", Limit), "the announcement did not arrive");
         Assert.Equal(FailoverStatus.FailingOver, late.Status);
         var write = await late.SetWithResultAsync("during", Encoding.UTF8.GetBytes("v"));
 
