@@ -143,6 +143,12 @@ internal sealed class OperationExecutor(
                             OperationOutcome.Unknown, CacheFailureKind.Timeout, attempts, null);
                     }
 
+                    // It may have landed there: however the retries end, a failure is not "not applied" (I4).
+                    if (operation.IsWrite)
+                    {
+                        outcome = OperationOutcome.Unknown;
+                    }
+
                     lastFailed = null;
                     continue;
                 }
@@ -160,9 +166,12 @@ internal sealed class OperationExecutor(
                     continue;
                 }
 
+                // This attempt wrote nothing; an earlier one of the same call may have (I4).
                 throw new CacheOperationException(
-                    $"{operation.Name} was refused by '{service.Id}': {fenced.Message} It was not applied.",
-                    OperationOutcome.NotApplied, fenced.Kind, attempts, fenced);
+                    outcome == OperationOutcome.NotApplied
+                        ? $"{operation.Name} was refused by '{service.Id}': {fenced.Message} It was not applied."
+                        : $"{operation.Name} was refused by '{service.Id}': {fenced.Message} An earlier attempt may have been applied.",
+                    outcome, fenced.Kind, attempts, fenced);
             }
             catch (CacheBackendException ex) when (!cancellationToken.IsCancellationRequested)
             {
