@@ -25,7 +25,8 @@ public sealed record NemesisOutcome(
     AvailabilityResult Availability,
     IReadOnlyList<MemberEvent> Events,
     IReadOnlyList<MemberState> FinalStates,
-    bool Converged);
+    bool Converged,
+    IReadOnlyList<string> UnexpectedExits);
 
 /// <summary>
 /// One run: start the cluster, run the clients and the fault schedule, heal, let every member fail
@@ -44,19 +45,22 @@ public static class NemesisRun
         ArgumentNullException.ThrowIfNull(progress);
         var events = new ConcurrentQueue<MemberEvent>();
         var history = new HistoryRecorder();
-        await using var cluster = await NemesisCluster.StartAsync(settings.Members, settings.Backups, (member, e) => events.Enqueue(new MemberEvent(history.NowUs, member, e)), cancellationToken);
+        await using var cluster = await NemesisCluster.StartAsync(settings.Members, settings.Backups, settings.Processes, (member, e) => events.Enqueue(new MemberEvent(history.NowUs, member, e)), history, cancellationToken);
 
-        var plan = FaultPlan.Create(settings.Seed, settings.FaultPhase, [.. cluster.Members.Select(m => m.Id)], settings.Backups);
-        progress.WriteLine($"nemesis: seed {settings.Seed}, {settings.Duration.TotalSeconds:0} s ({settings.FaultPhase.TotalSeconds:0} s of faults), {plan.Count} fault(s) planned, servers {string.Join(", ", cluster.Servers.Select(s => $"{s.Key}={s.Value.ConnectionString}"))}");
+        var plan = FaultPlan.Create(settings.Seed, settings.FaultPhase, [.. cluster.Members.Select(m => m.Id)], settings.Backups, [.. cluster.Processes.Select(p => p.Id)]);
+        progress.WriteLine($"nemesis: seed {settings.Seed}, {settings.Duration.TotalSeconds:0} s ({settings.FaultPhase.TotalSeconds:0} s of faults), {plan.Count} fault(s) planned, servers {string.Join(", ", cluster.Servers.Select(s => $"{s.Key}={s.Value.ConnectionString}"))}"
+            + string.Concat(cluster.Processes.Select(p => $", {p.Id}=pid {p.Pid} (http {p.HttpPort}, resp {p.RespPort})")));
 
         // A member's clients alternate between its engine API and its RESP front door.
         var caches = new List<ICacheClient>();
         var clients = cluster.Members.Where(m => m.CarriesTraffic)
-            .SelectMany(m => Enumerable.Range(0, settings.ClientsPerMember).Select(k => (Member: m, Cache: k % 2 == 0 ? (ICacheClient)new EngineCacheClient(m) : new RespCacheClient(m.Id, m.FrontDoorPort!.Value))))
+            .SelectMany(m => Enumerable.Range(0, settings.ClientsPerMember).Select(k => (Member: m.Id, Cache: k % 2 == 0 ? (ICacheClient)new EngineCacheClient(m) : new RespCacheClient(m.Id, m.FrontDoorPort!.Value))))
+            // A server process's clients all go through its RESP front door (after the members' clients, so their seeds stay).
+            .Concat(cluster.Processes.SelectMany(p => Enumerable.Range(0, settings.ClientsPerMember).Select(_ => (Member: p.Id, Cache: (ICacheClient)new RespCacheClient(p.Id, p.RespPort)))))
             .Select((c, i) =>
             {
                 caches.Add(c.Cache);
-                return new WorkloadClient(i + 1, c.Member.Id, c.Cache, history, unchecked(settings.Seed * 7919 + i));
+                return new WorkloadClient(i + 1, c.Member, c.Cache, history, unchecked(settings.Seed * 7919 + i));
             })
             .ToArray();
         using var stopClients = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -91,13 +95,22 @@ public static class NemesisRun
         progress.WriteLine($"nemesis: {recorded.Count} operation(s) recorded in {elapsed.TotalSeconds:0.0} s; checking");
         var check = HistoryChecker.Check(recorded);
         var availability = AvailabilityAnalyzer.Analyze(recorded, injector.Injected, Grace);
-        var states = cluster.Members.Select(m => new MemberState(m.Id, m.Engine.Status, m.Engine.Epoch, m.Engine.ActiveServiceId, m.Gate.Dropped, m.Restarts)).ToArray();
-        return new NemesisOutcome(settings, elapsed, plan, injector.Injected, recorded, check, availability, [.. events], states, converged);
+        var states = cluster.Members.Select(m => new MemberState(m.Id, m.Engine.Status, m.Engine.Epoch, m.Engine.ActiveServiceId, m.Gate.Dropped, m.Restarts)).ToList();
+        foreach (var process in cluster.Processes)
+        {
+            await process.CollectEventsAsync(cancellationToken);
+            var health = await process.HealthAsync(cancellationToken);
+            states.Add(new MemberState(process.Id, health?.Status ?? FailoverStatus.Active, health?.Epoch ?? -1, health?.ActiveServiceId ?? "(no /healthz answer)", 0, process.Restarts));
+        }
+
+        var unexpected = cluster.Processes.SelectMany(p => p.UnexpectedExits).ToArray();
+        return new NemesisOutcome(settings, elapsed, plan, injector.Injected, recorded, check, availability, [.. events, .. cluster.Processes.SelectMany(p => p.Events)], states, converged, unexpected);
     }
 
     /// <summary>
-    /// After the faults: recovers through the control-only member until every member serves the
-    /// primary (automatic recovery may get there first), so that the quiet phase reads after failback.
+    /// After the faults: recovers through the control-only member until every member (and every
+    /// server process, by its <c>/healthz</c>) serves the primary (automatic recovery may get there
+    /// first), so that the quiet phase reads after failback.
     /// </summary>
     private static async Task<bool> ConvergeAsync(NemesisCluster cluster, CancellationToken cancellationToken)
     {
@@ -105,7 +118,8 @@ public static class NemesisRun
         var until = TimeProvider.System.GetTimestamp() + (long)(ConvergeLimit.TotalSeconds * TimeProvider.System.TimestampFrequency);
         while (TimeProvider.System.GetTimestamp() < until)
         {
-            if (cluster.Members.All(m => m.Engine.ActiveServiceId == m.Engine.PrimaryServiceId && m.Engine.Status is FailoverStatus.Active or FailoverStatus.Recovered))
+            if (cluster.Members.All(m => m.Engine.ActiveServiceId == m.Engine.PrimaryServiceId && m.Engine.Status is FailoverStatus.Active or FailoverStatus.Recovered)
+                && await ProcessesOnThePrimaryAsync(cluster, control.PrimaryServiceId, cancellationToken))
             {
                 return true;
             }
@@ -126,5 +140,18 @@ public static class NemesisRun
         }
 
         return false;
+    }
+
+    private static async Task<bool> ProcessesOnThePrimaryAsync(NemesisCluster cluster, string primary, CancellationToken cancellationToken)
+    {
+        foreach (var process in cluster.Processes)
+        {
+            if (await process.HealthAsync(cancellationToken) is not { } health || health.ActiveServiceId != primary || health.Status is not (FailoverStatus.Active or FailoverStatus.Recovered))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

@@ -3,15 +3,19 @@ using System.Globalization;
 namespace CacheFailover.Nemesis;
 
 /// <summary>The command line of a run; every problem is named with what is allowed.</summary>
-public sealed record NemesisSettings(int Seed, TimeSpan Duration, int Members, int ClientsPerMember, int Backups, string? OutputDirectory)
+public sealed record NemesisSettings(int Seed, TimeSpan Duration, int Members, int ClientsPerMember, int Backups, string? OutputDirectory, int Processes = 0)
 {
     public const string Usage = """
-        Usage: CacheFailover.Nemesis [--seconds N] [--seed N] [--members N] [--clients N] [--backups N] [--out DIR]
+        Usage: CacheFailover.Nemesis [--seconds N] [--seed N] [--members N] [--clients N] [--backups N] [--processes N] [--out DIR]
           --seconds N   length of the run, 20 to 86400 (default 60); the last quarter (at most 30 s) has no faults
           --seed N      seed of the fault schedule and of every client's op mix, 0 to 2147483647 (default 1)
           --members N   in-process engines that carry traffic, 1 to 8 (default 3), plus one control-only member
           --clients N   clients per member, 1 to 16 (default 2); they alternate between the engine API and the RESP front door
           --backups N   backup redis-servers, 1 or 2 (default 2)
+          --processes N server processes of the product (src/CacheFailoverMcp, HTTP transport and RESP front door) in the
+                        same group, 0 to 4 (default 0); each has --clients clients through its front door, and the
+                        schedule adds SIGKILL and SIGTERM restarts of them and manual failovers and recoveries over MCP.
+                        The server is the built CacheFailoverMcp.dll, or the executable CACHEFAILOVER_TEST_EXECUTABLE names
           --out DIR     also write the report to DIR/nemesis-seed<N>-<stamp>.md
         Exit code: 0 no violation, 1 a violation (or too little was checked), 2 bad arguments.
         """;
@@ -25,7 +29,7 @@ public sealed record NemesisSettings(int Seed, TimeSpan Duration, int Members, i
     {
         ArgumentNullException.ThrowIfNull(args);
         var errors = new List<string>();
-        int seconds = 60, seed = 1, members = 3, clients = 2, backups = 2;
+        int seconds = 60, seed = 1, members = 3, clients = 2, backups = 2, processes = 0;
         string? output = null;
         for (var i = 0; i < args.Count; i++)
         {
@@ -38,6 +42,7 @@ public sealed record NemesisSettings(int Seed, TimeSpan Duration, int Members, i
                 case "--members": members = Integer(name, value, 1, 8, members, errors); i++; break;
                 case "--clients": clients = Integer(name, value, 1, 16, clients, errors); i++; break;
                 case "--backups": backups = Integer(name, value, 1, 2, backups, errors); i++; break;
+                case "--processes": processes = Integer(name, value, 0, 4, processes, errors); i++; break;
                 case "--out":
                     if (string.IsNullOrWhiteSpace(value))
                     {
@@ -48,13 +53,13 @@ public sealed record NemesisSettings(int Seed, TimeSpan Duration, int Members, i
                     i++;
                     break;
                 default:
-                    errors.Add($"Unknown argument '{name}'; allowed: --seconds, --seed, --members, --clients, --backups, --out.");
+                    errors.Add($"Unknown argument '{name}'; allowed: --seconds, --seed, --members, --clients, --backups, --processes, --out.");
                     break;
             }
         }
 
         problems = errors;
-        return new NemesisSettings(seed, TimeSpan.FromSeconds(seconds), members, clients, backups, output);
+        return new NemesisSettings(seed, TimeSpan.FromSeconds(seconds), members, clients, backups, output, processes);
     }
 
     private static int Integer(string name, string? value, int min, int max, int fallback, List<string> errors)

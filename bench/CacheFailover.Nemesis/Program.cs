@@ -40,6 +40,13 @@ if (outcome.Check.ReadsChecked < MinimumReads)
     return 1;
 }
 
+// A server process that ended by itself under faults is a finding, like a violation.
+if (outcome.UnexpectedExits.Count > 0)
+{
+    Console.Error.WriteLine($"nemesis: FAIL, seed {settings.Seed}: {outcome.UnexpectedExits.Count} server process exit(s) the nemesis did not cause");
+    return 1;
+}
+
 Console.Error.WriteLine(outcome.Check.Passed
     ? $"nemesis: PASS, seed {settings.Seed}: 0 stale reads, 0 resurrections, 0 dishonest results"
     : $"nemesis: FAIL, seed {settings.Seed}: {outcome.Check.StaleReads} stale read(s), {outcome.Check.Resurrections} resurrection(s), {outcome.Check.DishonestResults} dishonest result(s)");

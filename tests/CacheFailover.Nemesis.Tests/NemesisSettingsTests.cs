@@ -12,6 +12,18 @@ public sealed class NemesisSettingsTests
         Assert.Equal(TimeSpan.FromSeconds(60), settings.Duration);
         Assert.Equal(TimeSpan.FromSeconds(45), settings.FaultPhase);
         Assert.Equal(2, settings.Backups);
+        Assert.Equal(0, settings.Processes);
+    }
+
+    [Fact]
+    public void Parse_Processes_ZeroToFour()
+    {
+        var settings = NemesisSettings.Parse(["--processes", "2", "--backups", "2"], out var problems);
+        NemesisSettings.Parse(["--processes", "5"], out var tooMany);
+
+        Assert.Empty(problems);
+        Assert.Equal(2, settings.Processes);
+        Assert.Equal(["--processes must be a whole number from 0 to 4; got '5'."], tooMany);
     }
 
     [Fact]

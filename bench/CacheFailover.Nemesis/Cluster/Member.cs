@@ -134,7 +134,7 @@ public sealed class Member : IAsyncDisposable
             NemesisCluster.Options,
             group: new FailoverGroupOptions
             {
-                Name = "nemesis",
+                Name = NemesisCluster.Group,
                 MemberId = incarnation == 1 ? Id : string.Create(CultureInfo.InvariantCulture, $"{Id}.{incarnation}"),
                 CarriesTraffic = CarriesTraffic,
             });

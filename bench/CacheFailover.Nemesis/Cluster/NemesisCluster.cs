@@ -1,5 +1,6 @@
 using CacheFailover.Engine;
 using CacheFailover.Nemesis.Faults;
+using CacheFailover.Nemesis.History;
 using CacheFailover.Options;
 using CacheFailover.Testing;
 
@@ -8,20 +9,28 @@ namespace CacheFailover.Nemesis.Cluster;
 /// <summary>
 /// What the nemesis runs against: a primary and two backups (real redis-servers on loopback
 /// ports, started and signalled by PID through <see cref="RedisServerProcess"/>) and several
-/// in-process engines that form one failover group over them.
+/// in-process engines that form one failover group over them, plus (optionally) server processes
+/// of the product in the same group (<see cref="ProcessMember"/>).
 /// </summary>
 public sealed class NemesisCluster : IAsyncDisposable
 {
-    private NemesisCluster(IReadOnlyDictionary<string, RedisServerProcess> servers, IReadOnlyList<Member> members)
+    /// <summary>The group's name, for the in-process members and the server processes alike.</summary>
+    public const string Group = "nemesis";
+
+    private NemesisCluster(IReadOnlyDictionary<string, RedisServerProcess> servers, IReadOnlyList<Member> members, IReadOnlyList<ProcessMember> processes)
     {
         Servers = servers;
         Members = members;
+        Processes = processes;
     }
 
     /// <summary>Service id → its server.</summary>
     public IReadOnlyDictionary<string, RedisServerProcess> Servers { get; }
 
     public IReadOnlyList<Member> Members { get; }
+
+    /// <summary>The server processes (p1, p2, …); empty without --processes.</summary>
+    public IReadOnlyList<ProcessMember> Processes { get; }
 
     /// <summary>The engine options every member runs with: fast probes and recovery, so a minute holds many failovers and failbacks.</summary>
     public static FailoverOptions Options { get; } = new()
@@ -39,10 +48,12 @@ public sealed class NemesisCluster : IAsyncDisposable
         RetryBaseDelayMs = 5,
     };
 
-    /// <summary>Starts the servers, then the members (traffic members m1…mN and one control-only member, "ops").</summary>
-    public static async Task<NemesisCluster> StartAsync(int trafficMembers, int backups, Action<string, FailoverEvent> onEvent, CancellationToken cancellationToken)
+    /// <summary>Starts the servers, then the members (traffic members m1…mN and one control-only member, "ops"), then the server processes.</summary>
+    public static async Task<NemesisCluster> StartAsync(int trafficMembers, int backups, int processes, Action<string, FailoverEvent> onEvent, HistoryRecorder clock, CancellationToken cancellationToken)
     {
         var servers = new Dictionary<string, RedisServerProcess>(StringComparer.Ordinal);
+        var members = new List<Member>();
+        var started = new List<ProcessMember>();
         try
         {
             foreach (var id in FaultPlan.Backups(backups).Prepend("primary"))
@@ -50,16 +61,31 @@ public sealed class NemesisCluster : IAsyncDisposable
                 servers[id] = await RedisServerProcess.StartAsync(cancellationToken: cancellationToken);
             }
 
-            var members = new List<Member>();
             foreach (var (id, traffic) in Enumerable.Range(1, trafficMembers).Select(i => ($"m{i}", true)).Append(("ops", false)))
             {
                 members.Add(await Cluster.Member.StartAsync(id, traffic, servers, onEvent, cancellationToken));
             }
 
-            return new NemesisCluster(servers, members);
+            var connections = servers.ToDictionary(s => s.Key, s => s.Value.ConnectionString, StringComparer.Ordinal);
+            foreach (var id in FaultPlan.Processes(processes))
+            {
+                started.Add(await ProcessMember.StartAsync(id, connections, Group, Options, clock, cancellationToken));
+            }
+
+            return new NemesisCluster(servers, members, started);
         }
         catch
         {
+            foreach (var process in started)
+            {
+                await process.DisposeAsync();
+            }
+
+            foreach (var member in members)
+            {
+                await member.DisposeAsync();
+            }
+
             foreach (var server in servers.Values)
             {
                 await server.DisposeAsync();
@@ -71,7 +97,11 @@ public sealed class NemesisCluster : IAsyncDisposable
 
     public Member Member(string id) => Members.First(m => m.Id == id);
 
-    /// <summary>Resumes frozen servers and restarts dead ones: the end of the fault phase.</summary>
+    public ProcessMember Process(string id) => Processes.First(p => p.Id == id);
+
+    public bool IsProcess(string id) => Processes.Any(p => p.Id == id);
+
+    /// <summary>Resumes frozen servers and restarts dead ones (and server processes that ended by themselves): the end of the fault phase.</summary>
     public async Task HealAsync(CancellationToken cancellationToken)
     {
         foreach (var server in Servers.Values)
@@ -86,10 +116,20 @@ public sealed class NemesisCluster : IAsyncDisposable
                 await server.RestartAsync(cancellationToken);
             }
         }
+
+        foreach (var process in Processes.Where(p => p.Pid is null))
+        {
+            await process.StartProcessAsync(cancellationToken);
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var process in Processes)
+        {
+            await process.DisposeAsync();
+        }
+
         foreach (var member in Members)
         {
             await member.DisposeAsync();

@@ -11,12 +11,16 @@ public sealed record InjectedFault(ScheduledFault Planned, long StartedUs, long 
 
 /// <summary>
 /// Runs a <see cref="FaultPlan"/> against a cluster: faults of one server (and the operators'
-/// decisions) one after another at their planned times, different servers side by side.
+/// decisions, and the server processes' faults) one after another at their planned times,
+/// different lanes side by side.
 /// </summary>
 public sealed class FaultInjector(NemesisCluster cluster, HistoryRecorder clock)
 {
     private static readonly TimeSpan ControlTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan BurstGap = TimeSpan.FromMilliseconds(80);
+
+    /// <summary>How long a server process may take to end after SIGTERM before it is killed (and the fault says so).</summary>
+    private static readonly TimeSpan TerminateLimit = TimeSpan.FromSeconds(15);
     private readonly List<InjectedFault> _injected = [];
     private readonly Lock _lock = new();
 
@@ -34,7 +38,7 @@ public sealed class FaultInjector(NemesisCluster cluster, HistoryRecorder clock)
     public Task RunAsync(IReadOnlyList<ScheduledFault> plan, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        var lanes = plan.GroupBy(f => cluster.Servers.ContainsKey(f.Target) ? f.Target : "control");
+        var lanes = plan.GroupBy(f => cluster.Servers.ContainsKey(f.Target) ? f.Target : cluster.IsProcess(f.Target) ? "processes" : "control");
         return Task.WhenAll(lanes.Select(lane => RunLaneAsync([.. lane.OrderBy(f => f.At)], cancellationToken)));
     }
 
@@ -165,6 +169,63 @@ public sealed class FaultInjector(NemesisCluster cluster, HistoryRecorder clock)
                 var member = cluster.Member(fault.Target);
                 await member.RestartAsync(fault.Duration, cancellationToken);
                 return $"restarted; resumed {member.Engine.Status} on {member.Engine.ActiveServiceId} at epoch {member.Engine.Epoch}";
+            }
+
+            case FaultKind.KillProcess:
+            case FaultKind.TerminateProcess:
+            {
+                var process = cluster.Process(fault.Target);
+                var pid = process.Pid;
+                await process.CollectEventsAsync(cancellationToken);
+                string ended;
+                if (fault.Kind == FaultKind.KillProcess)
+                {
+                    await process.KillAsync();
+                    ended = "SIGKILL";
+                }
+                else
+                {
+                    ended = await process.TerminateAsync(TerminateLimit);
+                }
+
+                await HoldAsync(fault.Duration, cancellationToken);
+                await process.StartProcessAsync(cancellationToken);
+                var health = await process.HealthAsync(cancellationToken);
+                return string.Create(CultureInfo.InvariantCulture, $"pid {pid} ended ({ended}); restarted as pid {process.Pid}, {(health is null ? "no /healthz answer" : $"{health.Status} on {health.ActiveServiceId} at epoch {health.Epoch}")}");
+            }
+
+            case FaultKind.McpFailover:
+            {
+                using var timeout = Timeout(cancellationToken);
+                var arguments = new Dictionary<string, object?> { ["reason"] = "nemesis over MCP" };
+                if (fault.Option is { } target)
+                {
+                    arguments["target_service_id"] = target;
+                }
+
+                var answer = await cluster.Process(fault.Target).CallToolAsync("trigger_manual_failover", arguments, timeout.Token);
+                if (answer.IsError || answer.Content is not { } done)
+                {
+                    return $"refused: {answer.Text}";
+                }
+
+                return done.GetProperty("success").GetBoolean()
+                    ? $"failed over to {done.GetProperty("to_service_id").GetString()} (epoch {done.GetProperty("epoch").GetInt64()})"
+                    : $"failed: {done.GetProperty("error").GetString()}";
+            }
+
+            case FaultKind.McpRecovery:
+            {
+                using var timeout = Timeout(cancellationToken);
+                var answer = await cluster.Process(fault.Target).CallToolAsync("trigger_manual_recovery", new() { ["reason"] = "nemesis over MCP" }, timeout.Token);
+                if (answer.IsError || answer.Content is not { } done)
+                {
+                    return $"refused: {answer.Text}";
+                }
+
+                return done.GetProperty("success").GetBoolean()
+                    ? $"recovered ({done.GetProperty("reconciled_keys").GetInt64()} key(s) reconciled, epoch {done.GetProperty("epoch").GetInt64()})"
+                    : $"refused: {answer.Text}";
             }
 
             default:

@@ -34,12 +34,24 @@ public enum FaultKind
 
     /// <summary>One member's engine ends as on SIGTERM (leaving the group, its in-memory journal lost) and a new one starts after a while.</summary>
     RestartMember,
+
+    /// <summary>SIGKILL of a server process of the product (no goodbye to the group), then the same command line again after a pause.</summary>
+    KillProcess,
+
+    /// <summary>SIGTERM of a server process (it shuts down and leaves the group), then the same command line again after a pause.</summary>
+    TerminateProcess,
+
+    /// <summary>An operator's failover through a server process's MCP tool <c>trigger_manual_failover</c> (HTTP transport).</summary>
+    McpFailover,
+
+    /// <summary>An operator's recovery through a server process's MCP tool <c>trigger_manual_recovery</c>.</summary>
+    McpRecovery,
 }
 
 /// <summary>One fault of the schedule: when it starts (from the run's start), what, on which target, for how long.</summary>
 /// <param name="At">Offset from the start of the run.</param>
 /// <param name="Kind">What is injected.</param>
-/// <param name="Target">A service id (primary, backup-1, backup-2), or a member id for control faults.</param>
+/// <param name="Target">A service id (primary, backup-1, backup-2), a member id for control faults, or a server process's id (p1, p2, …).</param>
 /// <param name="Duration">How long the fault lasts (zero for an instant decision).</param>
 /// <param name="Option">A second choice some faults need: the failover target (or null for the best one), the flap count.</param>
 public sealed record ScheduledFault(TimeSpan At, FaultKind Kind, string Target, TimeSpan Duration, string? Option)
@@ -51,7 +63,9 @@ public sealed record ScheduledFault(TimeSpan At, FaultKind Kind, string Target, 
 /// <summary>
 /// The seeded fault schedule: one seed gives one list of faults, so a failing run is replayed by
 /// its seed. Three lanes run side by side, so faults overlap: the primary's faults, the backups'
-/// faults, and the operators' decisions and lost announcements.
+/// faults, and the operators' decisions and lost announcements; with server processes, a fourth:
+/// their restarts and the decisions made through their MCP tools. Each lane has a random of its
+/// own, so the first three lanes of a seed are the same with or without processes.
 /// </summary>
 public static class FaultPlan
 {
@@ -60,7 +74,10 @@ public static class FaultPlan
     /// <summary>The backups' service ids, in priority order, for a run with <paramref name="count"/> of them (1 or 2).</summary>
     public static string[] Backups(int count) => [.. AllBackups.Take(count)];
 
-    public static IReadOnlyList<ScheduledFault> Create(int seed, TimeSpan faultPhase, IReadOnlyList<string> members, int backupCount = 2)
+    /// <summary>The ids of <paramref name="count"/> server processes: p1, p2, ….</summary>
+    public static string[] Processes(int count) => [.. Enumerable.Range(1, count).Select(i => string.Create(CultureInfo.InvariantCulture, $"p{i}"))];
+
+    public static IReadOnlyList<ScheduledFault> Create(int seed, TimeSpan faultPhase, IReadOnlyList<string> members, int backupCount = 2, IReadOnlyList<string>? processes = null)
     {
         ArgumentNullException.ThrowIfNull(members);
         var backups = Backups(backupCount);
@@ -68,6 +85,11 @@ public static class FaultPlan
         faults.AddRange(Lane(new Random(seed), faultPhase, (random, at) => ServerFault(random, at, "primary")));
         faults.AddRange(Lane(new Random(unchecked(seed * 31 + 7)), faultPhase, (random, at) => ServerFault(random, at, backups[random.Next(backups.Length)]), meanGapSeconds: 4));
         faults.AddRange(Lane(new Random(unchecked(seed * 31 + 13)), faultPhase, (random, at) => ControlFault(random, at, members, backups)));
+        if (processes is { Count: > 0 })
+        {
+            faults.AddRange(Lane(new Random(unchecked(seed * 31 + 17)), faultPhase, (random, at) => ProcessFault(random, at, processes, backups), meanGapSeconds: 3));
+        }
+
         return [.. faults.OrderBy(f => f.At)];
     }
 
@@ -117,6 +139,19 @@ public static class FaultPlan
             < 60 => new(at, FaultKind.ManualRecovery, member, TimeSpan.Zero, null),
             < 85 => new(at, FaultKind.DropAnnouncements, member, Seconds(random, 1, 5), null),
             _ => new(at, FaultKind.RestartMember, member, Seconds(random, 0.2, 2), null),
+        };
+    }
+
+    /// <summary>A restart's duration is the pause between the end of one process and the start of the next.</summary>
+    private static ScheduledFault ProcessFault(Random random, TimeSpan at, IReadOnlyList<string> processes, string[] backups)
+    {
+        var process = processes[random.Next(processes.Count)];
+        return random.Next(100) switch
+        {
+            < 25 => new(at, FaultKind.KillProcess, process, Seconds(random, 0.1, 2), null),
+            < 50 => new(at, FaultKind.TerminateProcess, process, Seconds(random, 0.1, 2), null),
+            < 75 => new(at, FaultKind.McpFailover, process, TimeSpan.Zero, random.Next(3) switch { 0 => null, 1 => backups[0], _ => backups[^1] }),
+            _ => new(at, FaultKind.McpRecovery, process, TimeSpan.Zero, null),
         };
     }
 

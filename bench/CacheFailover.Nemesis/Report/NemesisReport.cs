@@ -18,12 +18,18 @@ public static class NemesisReport
         var check = run.Check;
         s.Line($"# Nemesis run, seed {run.Settings.Seed}");
         s.Line();
-        s.Line($"Replay: `bash bench/run-nemesis.sh --seconds {run.Settings.Duration.TotalSeconds:0} --seed {run.Settings.Seed} --members {run.Settings.Members} --clients {run.Settings.ClientsPerMember} --backups {run.Settings.Backups}`");
+        s.Line($"Replay: `bash bench/run-nemesis.sh --seconds {run.Settings.Duration.TotalSeconds:0} --seed {run.Settings.Seed} --members {run.Settings.Members} --clients {run.Settings.ClientsPerMember} --backups {run.Settings.Backups}{(run.Settings.Processes > 0 ? $" --processes {run.Settings.Processes}" : string.Empty)}`");
         s.Line();
         s.Line($"- Duration: {run.Elapsed.TotalSeconds:0.0} s ({run.Settings.FaultPhase.TotalSeconds:0} s of faults, then heal, fail back, {run.Settings.QuietPhase.TotalSeconds:0} s quiet, a final read of every key)");
-        s.Line($"- Cluster: {run.Settings.Backups + 1} real redis-servers (primary, {string.Join(", ", FaultPlan.Backups(run.Settings.Backups))}); {run.Settings.Members} in-process engines carrying traffic ({run.Settings.ClientsPerMember} client(s) each, alternating between the engine API and the member's RESP front door) and 1 control-only member, one group");
+        s.Line($"- Cluster: {run.Settings.Backups + 1} real redis-servers (primary, {string.Join(", ", FaultPlan.Backups(run.Settings.Backups))}); {run.Settings.Members} in-process engines carrying traffic ({run.Settings.ClientsPerMember} client(s) each, alternating between the engine API and the member's RESP front door) and 1 control-only member"
+            + (run.Settings.Processes > 0 ? $"; {run.Settings.Processes} server process(es) of the product (HTTP transport, RESP front door; {run.Settings.ClientsPerMember} client(s) each through the front door; SIGKILL/SIGTERM restarts, failovers and recoveries over MCP)" : string.Empty)
+            + "; one group");
         s.Line($"- Verdict: **{(check.Passed ? "PASS" : "FAIL")}** — {check.StaleReads} stale read(s), {check.Resurrections} resurrection(s), {check.DishonestResults} dishonest result(s)");
         s.Line($"- Every member serving the primary after the faults: {(run.Converged ? "yes" : "NO")}");
+        if (run.Settings.Processes > 0)
+        {
+            s.Line($"- Server processes that exited by themselves: {run.UnexpectedExits.Count}");
+        }
         s.Line();
 
         s.Line("## Checker");
@@ -60,6 +66,25 @@ public static class NemesisReport
             foreach (var e in run.Events.Where(e => e.AtUs >= first - 2_000_000 && e.AtUs <= first + 1_000_000).OrderBy(e => e.AtUs))
             {
                 s.Line($"{Us(e.AtUs)} {e.Member}: {e.Event.Kind} {(e.Event.Success ? "ok" : "FAILED")} {e.Event.FromServiceId} -> {e.Event.ToServiceId} epoch {e.Event.Epoch} trigger {e.Event.Trigger}{(e.Event.DecidedBy is { } d ? $" decided by {d.MemberId}" : string.Empty)}: {e.Event.Reason}");
+            }
+
+            s.Line("```");
+            s.Line();
+            if (run.Settings.Processes > 0)
+            {
+                s.Line("Server processes' events (p1, p2, …) come from their `get_failover_events`: a decision a process followed is timed when it was decided, not when the process followed it; their member ids are host-pid-suffix.");
+                s.Line();
+            }
+        }
+
+        if (run.UnexpectedExits.Count > 0)
+        {
+            s.Line("### Server processes that exited by themselves");
+            s.Line();
+            s.Line("```");
+            foreach (var exit in run.UnexpectedExits)
+            {
+                s.Line(exit);
             }
 
             s.Line("```");

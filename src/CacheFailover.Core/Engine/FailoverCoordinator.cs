@@ -188,10 +188,18 @@ internal sealed class FailoverCoordinator(
         var errors = new List<string>();
         foreach (var candidate in candidates.Take(current.MaxFailoverAttempts))
         {
+            if (group.HeardDecisionDuringSwitch)
+            {
+                // Another member decided meanwhile (this member's operations wait for this switch): follow it.
+                errors.Add($"{candidate.Id}: not tried, another member of the group decided first");
+                break;
+            }
+
             // A backup must take a write before traffic moves to it, and hold nothing from the last failback.
             var refusal = await prober.VerifyCanServeAsync(candidate, current.OperationTimeout, $"timeout_threshold_ms = {current.TimeoutThresholdMs}")
                 ?? await cleanup.EnsureCleanAsync(candidate)
-                ?? await ForgetWhatItHeldAsync(candidate, from, current);
+                ?? await ForgetWhatItHeldAsync(candidate, from, current)
+                ?? (group.HeardDecisionDuringSwitch ? "another member of the group decided while it was verified" : null);
             if (refusal is not null)
             {
                 errors.Add($"{candidate.Id}: {refusal}");
@@ -232,6 +240,9 @@ internal sealed class FailoverCoordinator(
 
             _ = group.DropJournalsAsync(leftoversCleared);
             var next = controller.CompleteFailover(candidate, manual: !automatic);
+
+            // Anything heard during the switch is older than this member's won claim, or its rival: settled by Adopt.
+            group.AdoptPending();
             from.Health.ForgetRecentSamples();
             candidate.Health.ForgetRecentSamples();
             var success = new FailoverEvent(events.NextId(), FailoverEventKind.Failover, next.Epoch, trigger, from.Id, candidate.Id, reason, startedAt, detection, time.GetElapsedTime(decided), true, null, 0, automatic);
@@ -242,6 +253,9 @@ internal sealed class FailoverCoordinator(
         }
 
         controller.AbortSwitch();
+
+        // A decision another member made while this switch ran was heard but could not be followed then.
+        group.AdoptPending();
         if (candidates.Count == 0)
         {
             errors.Add("no healthy candidate (" + DescribeServices(current) + ")");

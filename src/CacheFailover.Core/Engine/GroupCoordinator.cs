@@ -44,6 +44,7 @@ internal sealed class GroupCoordinator : IAsyncDisposable
     private readonly ILogger _logger;
     private GroupRecord? _record;
     private GroupRecord? _pending;
+    private volatile bool _heardDuringSwitch;
     private DateTimeOffset? _lastRefreshAt;
     private IReadOnlyList<string> _divergence = [];
 
@@ -213,7 +214,10 @@ internal sealed class GroupCoordinator : IAsyncDisposable
         lock (_lock)
         {
             // Adopted when the caller's switch has ended (AdoptPending).
-            _pending = theirs;
+            if (theirs is not null && theirs.Outranks(_pending))
+            {
+                _pending = theirs;
+            }
         }
 
         return (ClaimOutcome.Lost, theirs is null
@@ -271,6 +275,7 @@ internal sealed class GroupCoordinator : IAsyncDisposable
         {
             pending = _pending;
             _pending = null;
+            _heardDuringSwitch = false;
         }
 
         if (pending is not null)
@@ -409,6 +414,14 @@ internal sealed class GroupCoordinator : IAsyncDisposable
     }
 
     /// <summary>A member whose heartbeat is younger than <see cref="EngineTimings.MemberLostAfter"/> probe intervals (at least the floor).</summary>
+    /// <summary>
+    /// True from when another member's decision was heard while a switch of this member ran (and
+    /// could not be followed then) until it is followed: this member's serving service may be one
+    /// the group has left, so operations wait for the switch to end instead of going there.
+    /// One volatile read: the hot path pays nothing else.
+    /// </summary>
+    public bool HeardDecisionDuringSwitch => _heardDuringSwitch;
+
     public bool IsLive(GroupMember member) => _time.GetUtcNow() - member.HeartbeatAt <= LostAfter;
 
     public TimeSpan LostAfter => TimeSpan.FromSeconds(Math.Max(EngineTimings.MemberLostFloor.TotalSeconds, _options.Current.HealthCheckIntervalSeconds * EngineTimings.MemberLostAfter));
@@ -506,6 +519,22 @@ internal sealed class GroupCoordinator : IAsyncDisposable
             var before = _controller.Current;
             if (!_controller.TryAdopt(theirs.Status, theirs.Epoch, serving, theirs.Trigger == FailoverTrigger.Manual))
             {
+                // A switch of this member runs. Its claim settles most cases (a lost claim adopts the
+                // winner), but a switch that ends without a claim (no candidate could serve) must still
+                // follow what was heard meanwhile, at once: the announcement will not come again, and
+                // until the next probe round this member would serve the service the group left.
+                if (theirs.Epoch >= before.Epoch)
+                {
+                    lock (_lock)
+                    {
+                        if (theirs.Outranks(_pending))
+                        {
+                            _pending = theirs;
+                            _heardDuringSwitch = true;
+                        }
+                    }
+                }
+
                 return false;
             }
 

@@ -50,6 +50,15 @@ internal sealed class OperationExecutor(
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (group.HeardDecisionDuringSwitch && controller.WhenSwitchDone is { IsCompleted: false } switching)
+            {
+                // Another member moved the group while this member's own switch runs: the service this
+                // member serves may be the one the group left. Wait for the switch to end (it then follows
+                // the decision) rather than read or write there.
+                await switching.WaitAsync(cancellationToken);
+                continue;
+            }
+
             var current = options.Current;
             var state = controller.Current;
             var service = state.Active;
@@ -134,6 +143,12 @@ internal sealed class OperationExecutor(
                             OperationOutcome.Unknown, CacheFailureKind.Timeout, attempts, null);
                     }
 
+                    // It may have landed there: however the retries end, a failure is not "not applied" (I4).
+                    if (operation.IsWrite)
+                    {
+                        outcome = OperationOutcome.Unknown;
+                    }
+
                     lastFailed = null;
                     continue;
                 }
@@ -151,9 +166,12 @@ internal sealed class OperationExecutor(
                     continue;
                 }
 
+                // This attempt wrote nothing; an earlier one of the same call may have (I4).
                 throw new CacheOperationException(
-                    $"{operation.Name} was refused by '{service.Id}': {fenced.Message} It was not applied.",
-                    OperationOutcome.NotApplied, fenced.Kind, attempts, fenced);
+                    outcome == OperationOutcome.NotApplied
+                        ? $"{operation.Name} was refused by '{service.Id}': {fenced.Message} It was not applied."
+                        : $"{operation.Name} was refused by '{service.Id}': {fenced.Message} An earlier attempt may have been applied.",
+                    outcome, fenced.Kind, attempts, fenced);
             }
             catch (CacheBackendException ex) when (!cancellationToken.IsCancellationRequested)
             {

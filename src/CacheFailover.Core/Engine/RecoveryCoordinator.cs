@@ -137,6 +137,7 @@ internal sealed class RecoveryCoordinator(
                 // The recovery taken over cannot go on: the group goes back to failed over, so that members write again.
                 controller.AbortSwitch();
                 PublishFailedOverAgain(group.Record);
+                group.AdoptPending();
             }
 
             return Refuse(refusal, verification);
@@ -236,6 +237,9 @@ internal sealed class RecoveryCoordinator(
                 PublishFailedOverAgain(failedOver);
             }
 
+            // A decision heard during this switch (and not settled above) is followed now if it is newer.
+            group.AdoptPending();
+
             if (ex is PrimaryDirtyException or RecoveryClaimException)
             {
                 return Refuse(ex.Message, verification);
@@ -270,6 +274,8 @@ internal sealed class RecoveryCoordinator(
             // The others learn it from whichever service takes the record.
             group.Publish(recovered);
         }
+
+        group.AdoptPending();
 
         cleanup.Schedule(registry.All.Where(s => !s.IsPrimary), invalidated, whenClean: backup => group.DropJournalsAsync([.. reconciled.Where(l => l.ServiceId == backup.Id)]));
         return new RecoveryResult(true, verification, invalidated.Count, flushed, recoveredEvent, null);

@@ -4,6 +4,7 @@ using CacheFailover.Resp.Commands;
 using CacheFailover.Resp.Hosting;
 using CacheFailover.Resp.Protocol;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
 
 namespace CacheFailover.Resp.Connections;
@@ -12,6 +13,9 @@ namespace CacheFailover.Resp.Connections;
 /// One client connection, on Kestrel: reads every command the client has sent, starts each one in
 /// order (so commands reach the serving service in the order they were sent), and writes the replies
 /// in that same order, one flush per batch read. A pipelining client gets its whole batch in flight at once.
+/// When the host stops (SIGTERM), Kestrel asks each connection to close: every command already read is
+/// answered, then the connection ends, so an idle client (every pooled Redis client is one) does not hold
+/// the process up until the host's shutdown timeout.
 /// </summary>
 public sealed partial class RespConnectionHandler : ConnectionHandler
 {
@@ -34,9 +38,14 @@ public sealed partial class RespConnectionHandler : ConnectionHandler
     {
         ArgumentNullException.ThrowIfNull(connection);
         var session = _connections.Open(connection.RemoteEndPoint, connection.LocalEndPoint, _options.Password is not null);
+        var closing = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
         try
         {
-            await ServeAsync(session, connection.Transport.Input, connection.Transport.Output).ConfigureAwait(false);
+            await ServeAsync(session, connection.Transport.Input, connection.Transport.Output, closing).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (closing.IsCancellationRequested)
+        {
+            // The host is stopping: the read of the next command was given up; everything read was answered.
         }
         catch (ConnectionResetException)
         {
@@ -52,12 +61,12 @@ public sealed partial class RespConnectionHandler : ConnectionHandler
         }
     }
 
-    private async Task ServeAsync(RespSession session, PipeReader input, PipeWriter output)
+    private async Task ServeAsync(RespSession session, PipeReader input, PipeWriter output, CancellationToken closing)
     {
         var pending = new Queue<ValueTask<CommandReply>>();
         while (true)
         {
-            var read = await input.ReadAsync().ConfigureAwait(false);
+            var read = await input.ReadAsync(closing).ConfigureAwait(false);
             var buffer = read.Buffer;
             var close = false;
             while (!close)
@@ -101,8 +110,9 @@ public sealed partial class RespConnectionHandler : ConnectionHandler
                 RespReplyWriter.Write(output, await pending.Dequeue().ConfigureAwait(false));
             }
 
-            var flushed = await output.FlushAsync().ConfigureAwait(false);
-            if (close || read.IsCompleted || flushed.IsCompleted)
+            // Not cancelled by the stop: the replies to commands already read are delivered.
+            var flushed = await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            if (close || read.IsCompleted || flushed.IsCompleted || closing.IsCancellationRequested)
             {
                 return;
             }

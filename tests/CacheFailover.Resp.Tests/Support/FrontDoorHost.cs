@@ -27,11 +27,17 @@ internal sealed class FrontDoorHost : IAsyncDisposable
 
     public string Endpoint => $"127.0.0.1:{Port}";
 
-    public static async Task<FrontDoorHost> StartAsync(FailoverEngine engine, string? password = null)
+    /// <summary>Starts it; <paramref name="shutdownTimeout"/> is the host's ShutdownTimeout (how long a stop waits for connections to end before aborting them), the default when null.</summary>
+    public static async Task<FrontDoorHost> StartAsync(FailoverEngine engine, string? password = null, TimeSpan? shutdownTimeout = null)
     {
         var options = new RespFrontDoorOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0), Password = password };
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        if (shutdownTimeout is { } timeout)
+        {
+            builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(host => host.ShutdownTimeout = timeout);
+        }
+
         builder.Services.AddSingleton(engine);
         builder.Services.AddRespFrontDoor(options);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenRespFrontDoor(options));
@@ -39,6 +45,9 @@ internal sealed class FrontDoorHost : IAsyncDisposable
         await app.StartAsync();
         return new FrontDoorHost(app, app.Services.GetRequiredService<RespConnections>());
     }
+
+    /// <summary>Stops the host as SIGTERM does (graceful: Kestrel asks every connection to close, then waits up to the shutdown timeout).</summary>
+    public Task StopAsync() => _app.StopAsync();
 
     public async ValueTask DisposeAsync()
     {
