@@ -90,10 +90,6 @@ public sealed class GroupProcessTests(ITestOutputHelper output)
             await primary.ExecuteAsync(["SET", key, "old"]);
         }
 
-        // A sorted set of 2,000,000 members: deleting it holds the primary for a few hundred ms, so the
-        // reconciliation (one batch: the 26 keys are fewer than invalidation_batch_size) is still running
-        // when the record already says recovering.
-        await primary.ExecuteAsync(["EVAL", "for c = 0, 999 do local a = {} for i = 1, 2000 do a[#a + 1] = c * 2000 + i; a[#a + 1] = 'm' .. (c * 2000 + i) end redis.call('ZADD', KEYS[1], unpack(a)) end return 1", "1", "slow-to-delete"]);
         string[] arguments =
         [
             "--transport", "http", "--urls", "http://127.0.0.1:0", "--primary", primary.Uri, "--backup", backup.ConnectionString,
@@ -104,7 +100,7 @@ public sealed class GroupProcessTests(ITestOutputHelper output)
         {
             await using var client = await HttpMcpClientAsync(first);
             await StdioProcessTests.CallOkAsync(client, "trigger_manual_failover", new() { ["reason"] = "maintenance" });
-            foreach (var key in written.Append("slow-to-delete"))
+            foreach (var key in written)
             {
                 await StdioProcessTests.CallOkAsync(client, "cache_set", new() { ["key"] = key, ["value"] = "new" });
             }
@@ -113,6 +109,14 @@ public sealed class GroupProcessTests(ITestOutputHelper output)
             {
                 await StdioProcessTests.CallOkAsync(client, "cache_delete", new() { ["key"] = key });
             }
+
+            // 150,000 more names in the failover's journal set on the backup, as if that many keys had been
+            // written through the group. After its claim the recovering member reads the set again (now
+            // complete) before the primary serves: that read of 150,026 names lasts long enough to stop
+            // the process in the middle of it, once the record says recovering.
+            var journals = (object?[])(await backup.ExecuteAsync(["KEYS", "cachefailover:group:{default}:journal:*"]))!;
+            var journal = Assert.Single(journals.Cast<string>(), k => !k.EndsWith(":overflow", StringComparison.Ordinal));
+            await backup.ExecuteAsync(["EVAL", "for c = 0, 149 do local a = {} for i = 1, 1000 do a[#a + 1] = 'journaled-' .. (c * 1000 + i) end redis.call('SADD', KEYS[1], unpack(a)) end return 1", "1", journal]);
 
             // Not awaited: the process is stopped while it runs.
             var recovery = client.CallToolAsync("trigger_manual_recovery", new Dictionary<string, object?> { ["reason"] = "patched" }).AsTask();
@@ -176,7 +180,6 @@ public sealed class GroupProcessTests(ITestOutputHelper output)
             Assert.Equal(0L, await primary.ExecuteAsync(["EXISTS", key]));
         }
 
-        Assert.Equal("none", await primary.ExecuteAsync(["TYPE", "slow-to-delete"]) as string);
     }
 
     private static string? ValueOf(JsonElement read)
