@@ -413,7 +413,6 @@ internal sealed class GroupCoordinator : IAsyncDisposable
         return [.. all.SelectMany(m => m).GroupBy(m => m.Identity.MemberId).Select(g => g.MaxBy(m => m.HeartbeatAt)!).OrderBy(m => m.Identity.MemberId, StringComparer.Ordinal)];
     }
 
-    /// <summary>A member whose heartbeat is younger than <see cref="EngineTimings.MemberLostAfter"/> probe intervals (at least the floor).</summary>
     /// <summary>
     /// True from when another member's decision was heard while a switch of this member ran (and
     /// could not be followed then) until it is followed: this member's serving service may be one
@@ -422,6 +421,7 @@ internal sealed class GroupCoordinator : IAsyncDisposable
     /// </summary>
     public bool HeardDecisionDuringSwitch => _heardDuringSwitch;
 
+    /// <summary>A member whose heartbeat is younger than <see cref="EngineTimings.MemberLostAfter"/> probe intervals (at least the floor).</summary>
     public bool IsLive(GroupMember member) => _time.GetUtcNow() - member.HeartbeatAt <= LostAfter;
 
     public TimeSpan LostAfter => TimeSpan.FromSeconds(Math.Max(EngineTimings.MemberLostFloor.TotalSeconds, _options.Current.HealthCheckIntervalSeconds * EngineTimings.MemberLostAfter));
