@@ -49,6 +49,9 @@ public static class EngineTimings
     /// <summary>How often a member that waits for the others to follow a decision re-reads their heartbeats.</summary>
     public static readonly TimeSpan GroupAdoptionPoll = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>The longest a handover waits for the group's members to hold their operations before the backup serves (docs/group.md, "Handing over").</summary>
+    public static readonly TimeSpan HandoverAckLimit = TimeSpan.FromSeconds(2);
+
     /// <summary>A member silent for this many probe intervals is shown as lost (and no longer waited for).</summary>
     public const int MemberLostAfter = 3;
 

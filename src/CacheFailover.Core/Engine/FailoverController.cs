@@ -11,7 +11,15 @@ namespace CacheFailover.Engine;
 /// <param name="Active">The service that serves.</param>
 /// <param name="Since">When this status began.</param>
 /// <param name="EpochEnded">Cancelled when the epoch ends (the serving service changes), so that operations still waiting on the old service can be given up and retried on the new one.</param>
-internal sealed record ServingState(FailoverStatus Status, long Epoch, CacheService Active, DateTimeOffset Since, CancellationTokenSource EpochEnded);
+internal sealed record ServingState(FailoverStatus Status, long Epoch, CacheService Active, DateTimeOffset Since, CancellationTokenSource EpochEnded)
+{
+    /// <summary>
+    /// During a handover (a failover away from a service the group can still reach): completes when
+    /// it ends. Until then no operation starts, on any member, so that none still uses the service
+    /// left once another serves (docs/group.md, "Handing over"). Null, or completed, otherwise.
+    /// </summary>
+    public Task? Hold { get; init; }
+}
 
 /// <summary>Why the primary is held down and until when.</summary>
 /// <param name="Until">When automatic recovery may switch back, at the options now in force.</param>
@@ -114,6 +122,7 @@ internal sealed class FailoverController
                 return false;
             }
 
+            var statusBefore = _state.Status;
             if (epoch > _state.Epoch || active != _state.Active)
             {
                 ended = _state.EpochEnded;
@@ -131,8 +140,14 @@ internal sealed class FailoverController
                     _switch = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                     _switchIsRemote = true;
                     _remoteSwitchSince = _time.GetTimestamp();
-                    _statusBeforeSwitch = status == FailoverStatus.Recovering ? FailoverStatus.FailedOver : _state.Status;
+                    _statusBeforeSwitch = status == FailoverStatus.Recovering ? FailoverStatus.FailedOver : statusBefore;
                     _journal.Seal();
+                }
+
+                if (status == FailoverStatus.FailingOver && _switchIsRemote)
+                {
+                    // Another member hands traffic over: hold every operation until its next record.
+                    SetState(_state with { Hold = _switch.Task });
                 }
             }
             else
@@ -161,21 +176,53 @@ internal sealed class FailoverController
     }
 
     /// <summary>
-    /// Makes the recovery another member began (and went silent in) this member's own switch:
-    /// status stays recovering and writers keep waiting, until this member completes or aborts it.
+    /// Makes the recovery or handover another member began (and went silent in) this member's own
+    /// switch, when the status is still <paramref name="status"/>: the status stays, and writers (for a
+    /// handover: every operation) keep waiting, until this member completes or aborts it.
     /// </summary>
-    public bool TryTakeOverRemoteSwitch()
+    public bool TryTakeOverRemoteSwitch(FailoverStatus status)
     {
         lock (_lock)
         {
-            if (!_switchIsRemote || _state.Status != FailoverStatus.Recovering)
+            if (!_switchIsRemote || _state.Status != status)
             {
                 return false;
             }
 
             _switchIsRemote = false;
-            _statusBeforeSwitch = FailoverStatus.FailedOver;
+            if (status == FailoverStatus.Recovering)
+            {
+                _statusBeforeSwitch = FailoverStatus.FailedOver;
+            }
+
             return true;
+        }
+    }
+
+    /// <summary>The status the running switch started from (what an aborted switch goes back to).</summary>
+    public FailoverStatus StatusBeforeSwitch
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _statusBeforeSwitch;
+            }
+        }
+    }
+
+    /// <summary>
+    /// This member's own switch has become a handover (the group's record says failing_over): its
+    /// operations wait for the switch to end too, like every other member's.
+    /// </summary>
+    public void HoldOperationsForHandover()
+    {
+        lock (_lock)
+        {
+            if (_switch is not null && !_switchIsRemote)
+            {
+                SetState(_state with { Hold = _switch.Task });
+            }
         }
     }
 

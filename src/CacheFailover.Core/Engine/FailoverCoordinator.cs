@@ -186,6 +186,8 @@ internal sealed class FailoverCoordinator(
             : ServiceSelector.Rank(registry.All.Where(s => s != from && !s.IsPrimary), current);
 
         var errors = new List<string>();
+        var handsOver = HandsOver(trigger, from);
+        GroupRecord? handover = null;
         foreach (var candidate in candidates.Take(current.MaxFailoverAttempts))
         {
             if (group.HeardDecisionDuringSwitch)
@@ -206,6 +208,33 @@ internal sealed class FailoverCoordinator(
                 continue;
             }
 
+            if (handsOver && handover is null)
+            {
+                // The service left still answers, so members that have not heard of this decision would
+                // go on using it: first every member holds its operations (failing_over), then the
+                // candidate serves (docs/group.md, "Handing over").
+                var failingOver = group.Propose(FailoverStatus.FailingOver, expectedEpoch, from, candidate, reason, trigger, from.IsPrimary ? [] : group.JournalSoFar, group.Record?.DirtyReason);
+                var (started, startError) = await group.ClaimAsync(failingOver, candidate, leaving: from);
+                if (started == ClaimOutcome.Lost)
+                {
+                    return LoseToAnotherDecision(from, trigger, startError!, automatic);
+                }
+
+                if (started == ClaimOutcome.Unavailable)
+                {
+                    errors.Add($"{candidate.Id}: {startError}");
+                    continue;
+                }
+
+                handover = failingOver;
+                controller.HoldOperationsForHandover();
+                var lagging = await group.WaitForHandoverAsync(failingOver.Version, candidate);
+                if (lagging.Count > 0)
+                {
+                    Log.HandoverUnconfirmed(logger, group.Name, string.Join(", ", lagging.Select(m => m.Identity.MemberId)), group.HandoverAckWait.TotalMilliseconds);
+                }
+            }
+
             // The group's record changes first, on the service that takes the traffic: when another
             // member decided first, this member follows that decision instead (F1).
             IReadOnlyList<JournalLocation> journal = from.IsPrimary ? [] : group.JournalSoFar;
@@ -221,15 +250,7 @@ internal sealed class FailoverCoordinator(
 
             if (claim == ClaimOutcome.Lost)
             {
-                controller.AbortSwitch();
-                group.AdoptPending();
-                Log.FailoverFailed(logger, from.Id, trigger.ToWireName(), claimError!);
-                if (!automatic)
-                {
-                    throw new FailoverRefusedException($"The group took another decision first, and this member follows it: {claimError}");
-                }
-
-                return null;
+                return LoseToAnotherDecision(from, trigger, claimError!, automatic);
             }
 
             if (claim == ClaimOutcome.Unavailable)
@@ -252,7 +273,13 @@ internal sealed class FailoverCoordinator(
             return success;
         }
 
+        var statusBefore = controller.StatusBeforeSwitch;
         controller.AbortSwitch();
+        if (handover is not null)
+        {
+            // The members hold for a handover that will not happen: the group goes back to the service left.
+            group.Publish(group.Propose(statusBefore, expectedEpoch, from, null, $"the failover from '{from.Id}' was abandoned ({string.Join("; ", errors)}); '{from.Id}' serves on", group.Record?.Trigger ?? trigger, handover.Journal, handover.DirtyReason));
+        }
 
         // A decision another member made while this switch ran was heard but could not be followed then.
         group.AdoptPending();
@@ -269,6 +296,55 @@ internal sealed class FailoverCoordinator(
         controller.NoteFailedFailover(failure, retry);
         events.Record(failure);
         return failure;
+    }
+
+    /// <summary>
+    /// Takes back a handover another member began and has not finished within
+    /// <see cref="GroupCoordinator.HandoverTakeBackAfter"/> (it may have died between its two records):
+    /// the group goes back to the service it was leaving, so that the members' operations run again.
+    /// Called after each health round.
+    /// </summary>
+    public async Task TryTakeBackStalledHandoverAsync()
+    {
+        var state = controller.Current;
+        if (state.Status != FailoverStatus.FailingOver || controller.RemoteSwitchSince is not { } since || time.GetElapsedTime(since) < group.HandoverTakeBackAfter
+            || group.Record is not { Status: FailoverStatus.FailingOver } stalled || !controller.TryTakeOverRemoteSwitch(FailoverStatus.FailingOver))
+        {
+            return;
+        }
+
+        var reason = $"member {stalled.DecidedBy.MemberId} began a failover from '{state.Active.Id}' and did not finish it within {group.HandoverTakeBackAfter.TotalSeconds} s; taken back, '{state.Active.Id}' serves on";
+        var back = group.Propose(controller.StatusBeforeSwitch, state.Epoch, state.Active, null, reason, stalled.Trigger, stalled.Journal, stalled.DirtyReason);
+        var (claim, _) = await group.ClaimAsync(back, state.Active);
+        controller.AbortSwitch();
+        if (claim == ClaimOutcome.Unavailable)
+        {
+            group.Publish(back);
+        }
+
+        group.AdoptPending();
+        Log.HandoverTakenBack(logger, group.Name, stalled.DecidedBy.MemberId, state.Active.Id);
+    }
+
+    /// <summary>
+    /// A failover from a service that still answers hands over in two steps (manual failovers, and
+    /// slowness: the service left is reachable). One from a service that failed goes in one: no member
+    /// can use that service, and a hung one must not hold the decision up.
+    /// </summary>
+    private bool HandsOver(FailoverTrigger trigger, CacheService from) =>
+        trigger is FailoverTrigger.Manual or FailoverTrigger.PerformanceDegradation && group.StoreOf(from) is not null;
+
+    private FailoverEvent? LoseToAnotherDecision(CacheService from, FailoverTrigger trigger, string claimError, bool automatic)
+    {
+        controller.AbortSwitch();
+        group.AdoptPending();
+        Log.FailoverFailed(logger, from.Id, trigger.ToWireName(), claimError);
+        if (!automatic)
+        {
+            throw new FailoverRefusedException($"The group took another decision first, and this member follows it: {claimError}");
+        }
+
+        return null;
     }
 
     /// <summary>

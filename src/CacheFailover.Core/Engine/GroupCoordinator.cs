@@ -45,6 +45,7 @@ internal sealed class GroupCoordinator : IAsyncDisposable
     private GroupRecord? _record;
     private GroupRecord? _pending;
     private volatile bool _heardDuringSwitch;
+    private volatile bool _disposed;
     private DateTimeOffset? _lastRefreshAt;
     private IReadOnlyList<string> _divergence = [];
 
@@ -395,6 +396,50 @@ internal sealed class GroupCoordinator : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The decider's half of a handover: waits until every live member that carries traffic follows
+    /// the failing_over record <paramref name="version"/> (and so holds its operations), at most
+    /// <see cref="HandoverAckWait"/>; returns the members that do not yet. A member that hears no
+    /// announcement reads the record at its next probe round, which the wait covers when the probe
+    /// interval is short enough (docs/group.md, "Handing over").
+    /// </summary>
+    /// <remarks>
+    /// The heartbeats are read on <paramref name="candidate"/> alone: it has just taken a write, while
+    /// the service left may hang (every member heartbeats to every service it reaches; one that cannot
+    /// reach the candidate cannot serve it either, and is not waited for).
+    /// </remarks>
+    public async Task<IReadOnlyList<GroupMember>> WaitForHandoverAsync(long version, CacheService candidate)
+    {
+        var deadline = _time.GetTimestamp() + (long)(HandoverAckWait.TotalSeconds * _time.TimestampFrequency);
+        while (true)
+        {
+            IReadOnlyList<GroupMember> members;
+            try
+            {
+                members = StoreOf(candidate) is { } store ? await WithDeadlineAsync(store.ReadMembersAsync(CancellationToken.None), CancellationToken.None) : [];
+            }
+            catch (Exception ex) when (ex is CacheBackendException or OperationCanceledException)
+            {
+                Log.GroupCallFailed(_logger, Name, "reading the members' heartbeats", candidate.Id, ex.Message);
+                return [];
+            }
+
+            var lagging = members.Where(m => m.CarriesTraffic && IsLive(m) && m.Identity.MemberId != Me.MemberId && m.AdoptedVersion < version).ToList();
+            if (lagging.Count == 0 || _time.GetTimestamp() >= deadline)
+            {
+                return lagging;
+            }
+
+            await Task.Delay(EngineTimings.GroupAdoptionPoll, _time);
+        }
+    }
+
+    /// <summary>How long a handover waits for the members to hold: one probe interval and timeout (a deaf member's next read of the record), at most <see cref="EngineTimings.HandoverAckLimit"/>.</summary>
+    public TimeSpan HandoverAckWait => TimeSpan.FromSeconds(Math.Min(EngineTimings.HandoverAckLimit.TotalSeconds, _options.Current.HealthCheckIntervalSeconds + _options.Current.HealthCheckTimeoutSeconds));
+
+    /// <summary>How long a member holds for another's handover before it takes it back (the decider may have died): the decider's wait plus its three bounded calls.</summary>
+    public TimeSpan HandoverTakeBackAfter => HandoverAckWait + (3 * _options.Current.HealthCheckTimeout);
+
     /// <summary>Every member's newest heartbeat, over all reachable services.</summary>
     public async Task<IReadOnlyList<GroupMember>> ReadMembersAsync(CancellationToken cancellationToken = default)
     {
@@ -471,6 +516,7 @@ internal sealed class GroupCoordinator : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         IGroupStore[] stores;
+        _disposed = true;
         lock (_lock)
         {
             stores = [.. _stores.Values];
@@ -561,7 +607,38 @@ internal sealed class GroupCoordinator : IAsyncDisposable
         }
 
         _ = HeartbeatAsync();
+        if (theirs.Status == FailoverStatus.FailingOver)
+        {
+            _ = WatchHandoverAsync(theirs.Version);
+        }
+
         return true;
+    }
+
+    /// <summary>
+    /// While this member holds for another member's handover, it reads the record itself every
+    /// <see cref="EngineTimings.GroupAdoptionPoll"/>: it does not count on hearing the end announced
+    /// (a member that missed the start most likely misses the end too), and until then no operation
+    /// of it runs. Ends when the record moves on, or when a take-back is due (the probe round's job).
+    /// </summary>
+    private async Task WatchHandoverAsync(long version)
+    {
+        var giveUpAt = _time.GetTimestamp() + (long)(HandoverTakeBackAfter.TotalSeconds * _time.TimestampFrequency);
+        while (!_disposed && Record is { Status: FailoverStatus.FailingOver } held && held.Version == version && _time.GetTimestamp() < giveUpAt)
+        {
+            await Task.Delay(EngineTimings.GroupAdoptionPoll, _time);
+
+            // On the service taking over: the decider claims its next record there first (the service
+            // left may hang, and is not waited on). Without a target, every service.
+            var watched = held.TargetServiceId is { } target && _registry.Find(target) is { } service && StoreOf(service) is { } store
+                ? [new KeyValuePair<CacheService, IGroupStore>(service, store)]
+                : Stores();
+            var copies = await Task.WhenAll(watched.Select(pair => ReadAsync(pair.Key, pair.Value, CancellationToken.None)));
+            if (copies.Select(c => c.Record).OfType<GroupRecord>().Aggregate((GroupRecord?)null, (newest, r) => r.Outranks(newest) ? r : newest) is { } record)
+            {
+                Adopt(record);
+            }
+        }
     }
 
     /// <summary>

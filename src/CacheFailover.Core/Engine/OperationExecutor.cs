@@ -61,6 +61,13 @@ internal sealed class OperationExecutor(
 
             var current = options.Current;
             var state = controller.Current;
+            if (state.Hold is { IsCompleted: false } handover)
+            {
+                // The group hands traffic over to another service: nothing starts anywhere until it has (I1, I2).
+                await handover.WaitAsync(cancellationToken);
+                continue;
+            }
+
             var service = state.Active;
             IGroupStore? fencedBy = null;
             if (operation.IsWrite && !service.IsPrimary)

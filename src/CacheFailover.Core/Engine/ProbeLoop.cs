@@ -186,6 +186,7 @@ internal sealed class ProbeLoop(
         }
 
         await recovery.TryTakeOverAsync(cancellationToken);
+        await failover.TryTakeBackStalledHandoverAsync();
         await recovery.TryAutoRecoverAsync(cancellationToken);
     }
 

@@ -81,7 +81,7 @@ internal sealed class RecoveryCoordinator(
         var current = options.Current;
         var patience = TimeSpan.FromSeconds(Math.Max(EngineTimings.RemoteRecoveryTakeoverFloor.TotalSeconds, current.HealthCheckIntervalSeconds * EngineTimings.RemoteRecoveryTakeoverAfter));
         var leader = group.Record?.DecidedBy;
-        if (time.GetElapsedTime(since) < patience || !controller.TryTakeOverRemoteSwitch())
+        if (time.GetElapsedTime(since) < patience || !controller.TryTakeOverRemoteSwitch(FailoverStatus.Recovering))
         {
             return;
         }

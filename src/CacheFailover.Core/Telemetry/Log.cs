@@ -67,5 +67,11 @@ internal static partial class Log
 
     [LoggerMessage(63, LogLevel.Warning, "Group {Group}: a rival decision of version {Version} gave way, and its journal sets ({Journal}) could not be carried into the record, which says {Status}; failback will not reconcile them.")]
     public static partial void GroupJournalNotCarried(ILogger logger, string group, long version, string journal, string status);
+
+    [LoggerMessage(64, LogLevel.Warning, "Group {Group}: members {Members} did not say they hold their operations within {WaitMs} ms of the handover; the backup serves without them (they follow at their next read of the record).")]
+    public static partial void HandoverUnconfirmed(ILogger logger, string group, string members, double waitMs);
+
+    [LoggerMessage(65, LogLevel.Warning, "Group {Group}: member {MemberId} began a failover and did not finish it; taken back, '{ServiceId}' serves on.")]
+    public static partial void HandoverTakenBack(ILogger logger, string group, string memberId, string serviceId);
 }
 

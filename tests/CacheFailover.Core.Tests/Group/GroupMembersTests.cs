@@ -68,19 +68,69 @@ public class GroupMembersTests
     }
 
     [Fact]
-    public async Task AnnouncementLost_MemberFollowsAtItsNextProbeRound()
+    public async Task AnnouncementLost_ManualFailoverFromAReachablePrimary_TheMemberHoldsBeforeTheBackupServes_AndNeverReadsThePrimaryAfterIt()
     {
-        await using var a = await MemberAsync("a");
-        await using var deaf = await MemberAsync("deaf", primary: new Deaf(_primary), backup: new Deaf(_backup));
+        // The nemesis's seed 7 (30 min, two backups): a member whose announcements were lost served the
+        // primary for 122 ms after another member's manual failover, and read values older than writes
+        // made on the backup meanwhile. The failover now waits for every member to hold first.
+        var options = new FailoverOptions { AutoRecoveryEnabled = false, HealthCheckIntervalSeconds = 1, HealthCheckTimeoutSeconds = 0.5 };
+        await using var a = await MemberAsync("a", options);
+        await using var deaf = await MemberAsync("deaf", options, primary: new Deaf(_primary), backup: new Deaf(_backup));
+        await a.SetAsync("k", Bytes("old"));
 
-        await a.TriggerManualFailoverAsync("maintenance");
-        var before = deaf.ActiveServiceId;
-        _time.Advance(TimeSpan.FromSeconds(deaf.Options.HealthCheckIntervalSeconds));
+        var failover = a.TriggerManualFailoverAsync("maintenance");
+        Assert.False(failover.IsCompleted, "the failover did not wait for the member that has not heard of it");
+        Assert.Equal(FailoverStatus.FailingOver, a.Status);
+        Assert.Equal((FailoverStatus.Active, "primary"), (deaf.Status, deaf.ActiveServiceId));
+
+        // Its next probe round reads the failing_over record: from then on it starts nothing.
+        _time.Advance(TimeSpan.FromSeconds(options.HealthCheckIntervalSeconds));
         await deaf.RunHealthChecksAsync();
+        Assert.Equal(FailoverStatus.FailingOver, deaf.Status);
+        var heldRead = deaf.GetWithResultAsync("k");
+        Assert.False(heldRead.IsCompleted, "a member holding for the handover still read the primary");
 
-        Assert.Equal("primary", before);
-        Assert.Equal("backup", deaf.ActiveServiceId);
-        Assert.Equal(a.Epoch, deaf.Epoch);
+        var result = await AdvanceUntilAsync(failover);
+        await a.SetAsync("k", Bytes("new"));
+        var read = await AdvanceUntilAsync(heldRead.AsTask());
+        var later = await deaf.GetWithResultAsync("k");
+
+        Assert.True(result.Success, result.Error);
+        Assert.Equal("backup", read.ServedBy);
+        Assert.Equal(("new", "backup"), (Text(later.Value), later.ServedBy));
+        Assert.Equal((a.Epoch, "backup"), (deaf.Epoch, deaf.ActiveServiceId));
+    }
+
+    [Fact]
+    public async Task HandoverBegunByAMemberThatDies_TheHoldingMemberTakesItBack_AndThePrimaryServesOn()
+    {
+        var options = new FailoverOptions { AutoRecoveryEnabled = false, HealthCheckIntervalSeconds = 1, HealthCheckTimeoutSeconds = 0.5 };
+        await using var b = await MemberAsync("b", options);
+        await b.SetAsync("k", Bytes("v"));
+
+        // A member wrote failing_over and died before its next record.
+        await using (var store = _primary.OpenGroupStore("default")!)
+        {
+            var version = ((await store.ReadRecordAsync(default))?.Version ?? 0) + 1;
+            var failingOver = new GroupRecord(version, 0, FailoverStatus.FailingOver, "primary", "backup", "maintenance", FailoverTrigger.Manual, new GroupMemberIdentity("dead", "host", 1), _time.GetUtcNow(), [], null);
+            Assert.True(await store.TryWriteRecordAsync(failingOver, RecordWrite.Claim, default));
+        }
+
+        Assert.Equal(FailoverStatus.FailingOver, b.Status);
+        var held = b.GetWithResultAsync("k");
+        Assert.False(held.IsCompleted);
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await b.RunHealthChecksAsync();
+        Assert.False(held.IsCompleted, "taken back before the decider's bound had passed");
+
+        var read = await AdvanceUntilAsync(held.AsTask(), step: TimeSpan.FromSeconds(1));
+
+        Assert.Equal(("v", "primary"), (Text(read.Value), read.ServedBy));
+        Assert.Equal((FailoverStatus.Active, "primary", 0L), (b.Status, b.ActiveServiceId, b.Epoch));
+        var group = await b.GetGroupAsync();
+        Assert.Equal((FailoverStatus.Active, "b"), (group.Record!.Status, group.Record.DecidedBy.MemberId));
+        Assert.Contains("taken back", group.Record.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -310,7 +360,18 @@ public class GroupMembersTests
         await aSeesBackup2.Reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
         var bRefused = await Assert.ThrowsAsync<FailoverRefusedException>(() => b.TriggerManualFailoverAsync("maintenance", "backup2"));
         aSeesBackup2.Release();
-        var aResult = await aFailover;
+
+        // a waits for b to hold (b, deaf, learned of a's decision from its lost claim), and b reads the record itself while it holds.
+        var aResult = await AdvanceUntilAsync(aFailover);
+        await AdvanceUntilAsync(Task.Run(async () =>
+        {
+            while (b.ActiveServiceId != "backup")
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(1), TimeProvider.System);
+            }
+
+            return true;
+        }));
         await aSeesBackup2.Written.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.True(aResult.Success, aResult.Error);
@@ -450,6 +511,21 @@ public class GroupMembersTests
             group: new FailoverGroupOptions { MemberId = id });
         await engine.StartAsync();
         return engine;
+    }
+
+    /// <summary>Moves the fake clock on, <paramref name="step"/> at a time (20 ms: the group's poll), until <paramref name="task"/> ends; at most 200 steps.</summary>
+    private async Task<T> AdvanceUntilAsync<T>(Task<T> task, TimeSpan? step = null)
+    {
+        for (var i = 0; i < 200 && !task.IsCompleted; i++)
+        {
+            _time.Advance(step ?? TimeSpan.FromMilliseconds(20));
+
+            // Not a wait for engine time (that is the fake clock above): room for the continuations the step released to run on the pool.
+            await Task.WhenAny(task, Task.Delay(TimeSpan.FromMilliseconds(5), TimeProvider.System));
+        }
+
+        Assert.True(task.IsCompleted, "did not end while the fake clock moved on");
+        return await task;
     }
 
     private static async Task SeedAsync(FailoverEngine engine, int keys)

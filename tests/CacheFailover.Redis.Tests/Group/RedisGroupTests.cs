@@ -66,22 +66,53 @@ public sealed class RedisGroupTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ManualFailover_AnnouncementLostForOneMember_ItFollowsWithinOneProbeInterval()
+    public async Task ManualFailover_AnnouncementLostForOneMember_ItHoldsBeforeTheBackupServes_AndFollowsAtOnce()
     {
         const double ProbeInterval = 1;
         var gate = new AnnouncementGate { Dropping = true };
         var c = await MemberAsync("c", carriesTraffic: false);
         var deaf = await MemberAsync("deaf", gate: gate, probeIntervalSeconds: ProbeInterval);
+        var observed = new List<(FailoverStatus Status, string Serving)>();
+        using var watching = new CancellationTokenSource();
+        var watch = Task.Run(async () =>
+        {
+            while (!watching.IsCancellationRequested)
+            {
+                lock (observed)
+                {
+                    observed.Add((deaf.Status, deaf.ActiveServiceId));
+                }
 
-        await c.TriggerManualFailoverAsync("maintenance");
+                await Task.Delay(1);
+            }
+        });
+
         var started = Stopwatch.GetTimestamp();
+        await c.TriggerManualFailoverAsync("maintenance");
+        var decided = Stopwatch.GetElapsedTime(started);
+        var atDecision = (deaf.Status, deaf.ActiveServiceId);
         var moved = await WaitForAsync(() => deaf.ActiveServiceId == "backup", Limit);
-        var elapsed = Stopwatch.GetElapsedTime(started);
+        var followed = Stopwatch.GetElapsedTime(started) - decided;
+        await watching.CancelAsync();
+        await watch;
 
-        output.WriteLine($"announcement dropped ({gate.Dropped} in all): the member followed {elapsed.TotalMilliseconds:0} ms after the decision answered (probe interval {ProbeInterval} s)");
+        output.WriteLine($"announcements dropped ({gate.Dropped} in all): the decision took {decided.TotalMilliseconds:0} ms (probe interval {ProbeInterval} s); the deaf member was {atDecision} when it answered and served the backup {followed.TotalMilliseconds:0} ms later");
+        Assert.True(gate.Dropped >= 1, "no announcement was dropped: the member heard the decision through pub/sub");
         Assert.True(moved, "the member whose announcements were lost never followed");
-        Assert.True(gate.Dropped >= 1, "no announcement was dropped: the member followed through pub/sub, not its probe round");
-        Assert.True(elapsed <= TimeSpan.FromSeconds(ProbeInterval + 0.5), $"followed only after {elapsed.TotalMilliseconds:0} ms: more than one probe interval ({ProbeInterval} s, plus 0.5 s for the round itself)");
+
+        // The backup serves only once the member holds: it is never seen on the primary after that.
+        Assert.NotEqual((FailoverStatus.Active, "primary"), atDecision);
+        List<(FailoverStatus Status, string Serving)> seen;
+        lock (observed)
+        {
+            seen = [.. observed];
+        }
+
+        var firstHeld = seen.FindIndex(o => o.Status == FailoverStatus.FailingOver);
+        Assert.True(firstHeld >= 0, "the member was never seen holding");
+        Assert.DoesNotContain(seen.Skip(firstHeld), o => o.Status == FailoverStatus.Active);
+        Assert.True(decided <= TimeSpan.FromSeconds(ProbeInterval + 1), $"the decision waited {decided.TotalMilliseconds:0} ms: more than the deaf member's next probe round");
+        Assert.True(followed <= TimeSpan.FromSeconds(0.5), $"the member followed {followed.TotalMilliseconds:0} ms after the decision: it did not read the record while it held");
         Assert.Equal(c.Epoch, deaf.Epoch);
     }
 
